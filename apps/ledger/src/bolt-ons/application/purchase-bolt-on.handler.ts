@@ -1,0 +1,24 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { Decision } from '@ledger/rating';
+import { inTransaction, type Pool } from '../../database/database.js';
+import { PG_POOL } from '../../database/database.module.js';
+import { LedgerWriter } from '../../rating/application/ledger-writer.service.js';
+import { retryOnConflict } from '../../rating/application/retry-on-conflict.js';
+import { PurchaseBoltOnCommand } from './purchase-bolt-on.command.js';
+
+@CommandHandler(PurchaseBoltOnCommand)
+export class PurchaseBoltOnHandler implements ICommandHandler<PurchaseBoltOnCommand> {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly writer: LedgerWriter,
+  ) {}
+
+  async execute({ purchase, rawBody }: PurchaseBoltOnCommand): Promise<Decision> {
+    const origin = { source: 'api', topic: null, partition: null, offset: null, key: purchase.msisdn, payload: rawBody } as const;
+    const [decision] = await retryOnConflict(() =>
+      inTransaction(this.pool, (client) => this.writer.rate(client, [{ command: { type: 'PurchaseBoltOn', purchase }, origin }])),
+    );
+    return decision;
+  }
+}

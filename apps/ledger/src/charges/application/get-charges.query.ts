@@ -1,0 +1,61 @@
+import { Inject } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { Pool } from '../../database/database.js';
+import { PG_POOL } from '../../database/database.module.js';
+import type { Charge } from '../charge.js';
+
+/** Where a page ends: the last row's sentAt and messageId, the order's tie-break. */
+export interface ChargesPosition {
+  sentAt: string;
+  messageId: string;
+}
+
+export const isChargesPosition = (value: unknown): value is ChargesPosition =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as ChargesPosition).sentAt === 'string' &&
+  !Number.isNaN(Date.parse((value as ChargesPosition).sentAt)) &&
+  typeof (value as ChargesPosition).messageId === 'string';
+
+export interface ChargesPage {
+  items: Charge[];
+  next: ChargesPosition | null;
+}
+
+export class GetChargesQuery extends Query<ChargesPage> {
+  constructor(
+    readonly msisdn: string,
+    readonly from: string | null,
+    readonly to: string | null,
+    readonly limit: number,
+    readonly after: ChargesPosition | null,
+  ) {
+    super();
+  }
+}
+
+/** The messages a subscriber sent, oldest sentAt first, keyset-paged. */
+@QueryHandler(GetChargesQuery)
+export class GetChargesHandler implements IQueryHandler<GetChargesQuery> {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async execute({ msisdn, from, to, limit, after }: GetChargesQuery): Promise<ChargesPage> {
+    const result = await this.pool.query<{ charge: Charge; sent_at: Date; message_id: string }>({
+      name: 'charges-page',
+      text: `SELECT charge, sent_at, message_id FROM charges
+             WHERE sender_msisdn = $1
+               AND ($2::timestamptz IS NULL OR sent_at >= $2)
+               AND ($3::timestamptz IS NULL OR sent_at < $3)
+               AND ($4::timestamptz IS NULL OR (sent_at, message_id) > ($4::timestamptz, $5::text))
+             ORDER BY sent_at, message_id
+             LIMIT $6`,
+      values: [msisdn, from, to, after?.sentAt ?? null, after?.messageId ?? null, limit + 1],
+    });
+    const rows = result.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((row) => row.charge),
+      next: result.rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import { HOME_NETWORK, type MessageEvent, type Network, type Party } from '@ledger/contracts';
+
+export type ChargeStatus = 'CHARGED' | 'RECORDED' | 'REJECTED';
+
+/** A charge as SPEC section 5 shows it. */
+export interface Charge {
+  messageId: string;
+  kind: 'SMS' | 'MMS';
+  sentAt: string;
+  sender: Party;
+  recipient: Party;
+  roamingCountry: string | null;
+  status: ChargeStatus;
+  reason: string | null;
+  units: number;
+  pence: number;
+  allocations: { purchaseId: string; units: number }[];
+}
+
+export function toCharge(event: MessageEvent): Charge {
+  const { messageId, kind, sentAt, sender, recipient, roamingCountry } = event.data.message;
+  const facts = { messageId, kind, sentAt, sender, recipient, roamingCountry };
+  switch (event.type) {
+    case 'MessageCharged':
+      return {
+        ...facts,
+        status: 'CHARGED',
+        reason: null,
+        units: event.data.units,
+        pence: event.data.pence,
+        allocations: event.data.allocations.map(({ purchaseId, units }) => ({ purchaseId, units })),
+      };
+    case 'MessageRecorded':
+      return { ...facts, status: 'RECORDED', reason: null, units: 0, pence: 0, allocations: [] };
+    case 'MessageRejected':
+      return { ...facts, status: 'REJECTED', reason: event.data.reason, units: 0, pence: 0, allocations: [] };
+  }
+}
+
+/** The other network of interconnect traffic (SPEC section 4), or null when it is not such traffic. */
+export function partnerNetwork(charge: Charge): Network | null {
+  if (charge.status === 'CHARGED' && charge.recipient.network !== HOME_NETWORK) return charge.recipient.network;
+  if (charge.status === 'RECORDED' && charge.sender.network !== HOME_NETWORK) return charge.sender.network;
+  return null;
+}

@@ -1,0 +1,34 @@
+import { loadLedgerConfig } from './ledger-config.js';
+
+describe('loadLedgerConfig', () => {
+  it('applies the defaults of the specification', () => {
+    const config = loadLedgerConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/ledger');
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.kafka.groupId).toBe('message-ledger');
+    expect(config.kafka.topicPrefix).toBe('');
+    expect(config.apiKeys).toEqual([]);
+  });
+
+  it('reads role:key pairs', () => {
+    const config = loadLedgerConfig({ LEDGER_API_KEYS: 'finance:fin-key-123,admin:adm-key-456' });
+    expect(config.apiKeys).toEqual([
+      { role: 'finance', key: 'fin-key-123' },
+      { role: 'admin', key: 'adm-key-456' },
+    ]);
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['KAFKA_BROKERS', { KAFKA_BROKERS: 'localhost' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['LEDGER_API_KEYS', { LEDGER_API_KEYS: 'boss:secret-key-1' }],
+  ])('refuses a bad %s and names it', (name, env) => {
+    expect(() => loadLedgerConfig(env)).toThrow(name);
+  });
+
+  it('never repeats a key in its error message', () => {
+    expect(() => loadLedgerConfig({ LEDGER_API_KEYS: 'finance:short' })).not.toThrow(/short/);
+  });
+});

@@ -1,0 +1,37 @@
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { PostgresEventStore } from '@ledger/event-store';
+import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
+import { createPool, migrate, type Pool } from './database.js';
+
+export const PG_POOL = Symbol('PG_POOL');
+
+@Injectable()
+class PoolCloser implements OnApplicationShutdown {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PG_POOL,
+      inject: [LEDGER_CONFIG],
+      useFactory: async (config: LedgerConfig): Promise<Pool> => {
+        const applied = await migrate(config.databaseUrl);
+        if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
+        const pool = createPool(config.databaseUrl, config.dbPoolSize);
+        // An idle connection cut by a Postgres restart must not crash the process.
+        pool.on('error', (error) => new Logger('Database').warn(`idle connection lost: ${error.message}`));
+        return pool;
+      },
+    },
+    PoolCloser,
+    PostgresEventStore,
+  ],
+  exports: [PG_POOL, PostgresEventStore],
+})
+export class DatabaseModule {}

@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { deadLetterTopic } from '@ledger/contracts';
+import { inTransaction, type Pool } from '../../database/database.js';
+import { PG_POOL } from '../../database/database.module.js';
+import { LedgerWriter, type RatingRequest } from '../../rating/application/ledger-writer.service.js';
+import { retryOnConflict } from '../../rating/application/retry-on-conflict.js';
+import { IngestOffsetsRepository } from '../infrastructure/ingest-offsets.repository.js';
+import { RejectionsRepository } from '../infrastructure/rejections.repository.js';
+import type { KafkaMessage, TopicNames } from '../infrastructure/kafka.js';
+import { decodeRecord, type DecodedRecord } from './decode-record.js';
+import type { RecordOrigin, Rejection } from './record-origin.js';
+
+export interface DeadLetterSink {
+  send(topic: string, records: readonly { origin: RecordOrigin; reason: string; detail: string }[]): Promise<void>;
+}
+
+export const DEAD_LETTER_SINK = Symbol('DEAD_LETTER_SINK');
+export const TOPIC_NAMES = Symbol('TOPIC_NAMES');
+
+interface DecodedMessage {
+  offset: bigint;
+  origin: RecordOrigin;
+  decoded: DecodedRecord;
+}
+
+/**
+ * Records one slice of a partition exactly once: in a single transaction it locks the
+ * partition's stored offset, skips what is already recorded, rates the rest, keeps what cannot be
+ * read, and advances the offset.
+ */
+@Injectable()
+export class IngestBatchService {
+  private readonly logger = new Logger(IngestBatchService.name);
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly writer: LedgerWriter,
+    private readonly offsets: IngestOffsetsRepository,
+    private readonly rejections: RejectionsRepository,
+    @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
+    @Inject(DEAD_LETTER_SINK) private readonly deadLetters: DeadLetterSink,
+  ) {}
+
+  /** Returns the number of records newly recorded. */
+  async record(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    const kind = this.topics.kindOf(topic);
+    const decoded: DecodedMessage[] = messages.map((message) => ({
+      offset: BigInt(message.offset),
+      origin: {
+        source: 'kafka',
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString('utf8') ?? null,
+        payload: message.value ?? Buffer.alloc(0),
+      },
+      decoded: decodeRecord(kind, message.value),
+    }));
+    // Dead letters go out before the commit: a crash between the two repeats a dead letter, never loses one.
+    const alreadyRecorded = await this.offsets.read(this.pool, topic, partition);
+    const unreadable = decoded.filter((entry) => entry.offset >= alreadyRecorded).flatMap(asRejection);
+    if (unreadable.length > 0) await this.deadLetters.send(deadLetterTopic(topic), unreadable);
+
+    return retryOnConflict(
+      () =>
+        inTransaction(this.pool, async (client) => {
+          const next = await this.offsets.lock(client, topic, partition);
+          const fresh = decoded.filter((entry) => entry.offset >= next);
+          if (fresh.length === 0) return 0;
+          const requests: RatingRequest[] = fresh.flatMap(({ decoded: record, origin }) =>
+            record.readable ? [{ command: record.command, origin }] : [],
+          );
+          await this.writer.rate(client, requests);
+          await this.rejections.record(client, fresh.flatMap(asRejection));
+          await this.offsets.advance(client, topic, partition, fresh[fresh.length - 1].offset + 1n);
+          return fresh.length;
+        }),
+      (error) => this.logger.debug(`${topic}[${partition}] lost a race on ${error.constraint}; deciding again`),
+    );
+  }
+}
+
+function asRejection({ decoded, origin }: DecodedMessage): Rejection[] {
+  return decoded.readable ? [] : [{ origin, reason: decoded.reason, detail: decoded.detail }];
+}

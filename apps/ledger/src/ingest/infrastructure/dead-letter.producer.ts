@@ -1,0 +1,45 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DeadLetterSink } from '../application/ingest-batch.service.js';
+import type { RecordOrigin } from '../application/record-origin.js';
+import { KAFKA, type Kafka, type Producer } from './kafka.js';
+
+/** Copies each unreadable record to `<topic>.dlq`, with the reason and where it came from in headers. */
+@Injectable()
+export class DeadLetterProducer implements DeadLetterSink, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly producer: Producer;
+
+  constructor(@Inject(KAFKA) kafka: Kafka) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // The idempotent producer keeps its guarantee only if it never gives up on its own.
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  async send(topic: string, records: readonly { origin: RecordOrigin; reason: string; detail: string }[]): Promise<void> {
+    await this.producer.send({
+      topic,
+      messages: records.map(({ origin, reason, detail }) => ({
+        key: origin.key,
+        value: origin.payload,
+        headers: {
+          'ledger-reason': reason,
+          'ledger-detail': detail,
+          'ledger-source-topic': origin.topic ?? '',
+          'ledger-source-partition': String(origin.partition ?? ''),
+          'ledger-source-offset': origin.offset ?? '',
+        },
+      })),
+    });
+  }
+}

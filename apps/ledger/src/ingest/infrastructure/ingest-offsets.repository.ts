@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from '../../database/database.js';
+
+export interface StoredOffset {
+  topic: string;
+  partition: number;
+  nextOffset: bigint;
+}
+
+/**
+ * The next Kafka offset of each partition, written in the same transaction as the events of the
+ * records before it: the ledger's own record of how far it has durably consumed.
+ */
+@Injectable()
+export class IngestOffsetsRepository {
+  /** Locks the partition's row for this transaction, so that two consumers of one partition take turns. */
+  async lock(client: PoolClient, topic: string, partition: number): Promise<bigint> {
+    await client.query({
+      name: 'offsets-ensure',
+      text: 'INSERT INTO ingest_offsets (topic, partition, next_offset) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING',
+      values: [topic, partition],
+    });
+    const result = await client.query<{ next_offset: string }>({
+      name: 'offsets-lock',
+      text: 'SELECT next_offset FROM ingest_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE',
+      values: [topic, partition],
+    });
+    return BigInt(result.rows[0].next_offset);
+  }
+
+  async advance(client: PoolClient, topic: string, partition: number, nextOffset: bigint): Promise<void> {
+    await client.query({
+      name: 'offsets-advance',
+      text: 'UPDATE ingest_offsets SET next_offset = $3, updated_at = now() WHERE topic = $1 AND partition = $2',
+      values: [topic, partition, nextOffset.toString()],
+    });
+  }
+
+  async read(pool: Pool | PoolClient, topic: string, partition: number): Promise<bigint> {
+    const result = await pool.query<{ next_offset: string }>(
+      'SELECT next_offset FROM ingest_offsets WHERE topic = $1 AND partition = $2',
+      [topic, partition],
+    );
+    return BigInt(result.rows[0]?.next_offset ?? '0');
+  }
+
+  async all(pool: Pool | PoolClient): Promise<StoredOffset[]> {
+    const result = await pool.query<{ topic: string; partition: number; next_offset: string }>(
+      'SELECT topic, partition, next_offset FROM ingest_offsets ORDER BY topic, partition',
+    );
+    return result.rows.map((row) => ({ topic: row.topic, partition: row.partition, nextOffset: BigInt(row.next_offset) }));
+  }
+}

@@ -1,0 +1,93 @@
+import type { MessageKind, Network } from './networks.js';
+
+export type RejectionReason =
+  | 'BOLT_ON_NOT_AVAILABLE'
+  | 'DUPLICATE_CONFLICT'
+  | 'NOT_O2_TRAFFIC'
+  | 'NO_MMS_INTERCONNECT'
+  | 'ROAMING_NOT_SUPPORTED';
+
+export type MessageRejectionReason = Exclude<RejectionReason, 'BOLT_ON_NOT_AVAILABLE'>;
+
+export interface Party {
+  readonly msisdn: string;
+  readonly network: Network;
+}
+
+/** The facts of one message as the network reported them, normalised (sentAt in UTC). */
+export interface MessageFacts {
+  readonly messageId: string;
+  readonly kind: MessageKind;
+  readonly sentAt: string;
+  readonly sender: Party;
+  readonly recipient: Party;
+  readonly roamingCountry: string | null;
+  readonly mms: { readonly sizeBytes: number; readonly content: readonly string[] } | null;
+}
+
+/** Units a message took from one bolt-on, and the revenue that use recognised (SPEC section 4). */
+export interface Allocation {
+  readonly purchaseId: string;
+  readonly units: number;
+  readonly recognisedPence: number;
+}
+
+export interface MessageCharged {
+  readonly type: 'MessageCharged';
+  readonly data: {
+    readonly message: MessageFacts;
+    readonly fingerprint: string;
+    readonly units: number;
+    readonly pence: number;
+    readonly allocations: readonly Allocation[];
+  };
+}
+
+export interface MessageRecorded {
+  readonly type: 'MessageRecorded';
+  readonly data: { readonly message: MessageFacts; readonly fingerprint: string };
+}
+
+export interface MessageRejected {
+  readonly type: 'MessageRejected';
+  readonly data: {
+    readonly message: MessageFacts;
+    readonly fingerprint: string;
+    readonly reason: MessageRejectionReason;
+  };
+}
+
+export interface BoltOnPurchased {
+  readonly type: 'BoltOnPurchased';
+  readonly data: {
+    readonly purchaseId: string;
+    readonly msisdn: string;
+    readonly boltOn: string;
+    readonly units: number;
+    readonly pricePence: number;
+    readonly purchasedAt: string;
+    readonly fingerprint: string;
+  };
+}
+
+export interface BoltOnPurchaseRejected {
+  readonly type: 'BoltOnPurchaseRejected';
+  readonly data: {
+    readonly purchaseId: string;
+    readonly msisdn: string;
+    readonly boltOn: string;
+    readonly purchasedAt: string;
+    readonly fingerprint: string;
+    readonly reason: 'BOLT_ON_NOT_AVAILABLE';
+  };
+}
+
+export type MessageEvent = MessageCharged | MessageRecorded | MessageRejected;
+export type PurchaseEvent = BoltOnPurchased | BoltOnPurchaseRejected;
+/** Every event of a subscriber's stream. */
+export type LedgerEvent = MessageEvent | PurchaseEvent;
+export type LedgerEventType = LedgerEvent['type'];
+
+export const streamOf = (msisdn: string): string => `subscriber-${msisdn}`;
+export const messageKey = (messageId: string): string => `message:${messageId}`;
+export const purchaseKey = (purchaseId: string): string => `purchase:${purchaseId}`;

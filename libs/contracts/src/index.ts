@@ -1,0 +1,4 @@
+export * from './networks.js';
+export * from './topics.js';
+export * from './inputs.js';
+export * from './events.js';

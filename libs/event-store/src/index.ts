@@ -1,0 +1,3 @@
+export * from './stored-event.js';
+export * from './postgres-event-store.js';
+export * from './create-event-store.migration.js';

@@ -1,0 +1,27 @@
+export { RatingError } from './rating.errors.js';
+
+export type {
+  BoltOnOffer,
+  EffectivePeriod,
+  InterconnectAgreement,
+  PaygPrice,
+  RoamingEntry,
+  Tariff,
+} from './tariff/tariff.model.js';
+export { TariffError, parseTariff } from './tariff/tariff.parser.js';
+export { boltOnOffer, hasMmsInterconnect, inForce, mmsRoamingAllowed, paygPrice } from './tariff/tariff.lookups.js';
+export { DEFAULT_TARIFF_FILE } from './tariff/default-tariff.js';
+
+export type { BoltOnHolding, SubscriberState } from './subscriber/subscriber.state.js';
+export { evolve, initialSubscriberState } from './subscriber/subscriber.state.js';
+
+export type { RecordMessageSent } from './commands/record-message-sent.command.js';
+export type { PurchaseBoltOn } from './commands/purchase-bolt-on.command.js';
+export type { RatingCommand } from './commands/rating-command.js';
+export { idempotencyKeyOf, subscriberOf } from './commands/rating-command.js';
+
+export type { Decision, PriorOutcome } from './rating/rating.decider.js';
+export { decide, fingerprintOf } from './rating/rating.decider.js';
+export { canonicalJson, fingerprintMessage, fingerprintPurchase, messageFacts } from './rating/fingerprint.js';
+export { recognisedPence } from './rating/revenue-recognition.js';
+export { allocateUnits } from './rating/bolt-on-allocation.js';

@@ -1,0 +1,117 @@
+import { HOME_NETWORK } from '@ledger/contracts';
+import type {
+  BoltOnPurchase,
+  LedgerEvent,
+  MessageEvent,
+  MessageFacts,
+  MessageRejectionReason,
+  MessageSent,
+  PurchaseEvent,
+} from '@ledger/contracts';
+import type { RatingCommand } from '../commands/rating-command.js';
+import { subscriberOf } from '../commands/rating-command.js';
+import { RatingError } from '../rating.errors.js';
+import type { SubscriberState } from '../subscriber/subscriber.state.js';
+import { boltOnOffer, hasMmsInterconnect, mmsRoamingAllowed, paygPrice } from '../tariff/tariff.lookups.js';
+import type { Tariff } from '../tariff/tariff.model.js';
+import { allocateUnits } from './bolt-on-allocation.js';
+import { fingerprintMessage, fingerprintPurchase, messageFacts } from './fingerprint.js';
+
+/** What the ledger already holds under the command's idempotency key (messageId / purchaseId). */
+export interface PriorOutcome {
+  readonly fingerprint: string;
+  readonly event: LedgerEvent;
+}
+
+export type Decision =
+  | { readonly outcome: 'new'; readonly events: LedgerEvent[] }
+  | { readonly outcome: 'repeat'; readonly first: LedgerEvent }
+  | { readonly outcome: 'conflict'; readonly reason: 'DUPLICATE_CONFLICT'; readonly first: LedgerEvent };
+
+/** Rates one command against the subscriber's state and the tariff (SPEC section 3): exactly one event, or the first answer again. */
+export function decide(command: RatingCommand, state: SubscriberState, tariff: Tariff, prior?: PriorOutcome): Decision {
+  if (subscriberOf(command) !== state.msisdn) {
+    throw new RatingError(
+      'WRONG_SUBSCRIBER',
+      `a command of ${subscriberOf(command)} was decided on the state of ${state.msisdn}`,
+    );
+  }
+  const fingerprint = fingerprintOf(command);
+  if (prior) {
+    return prior.fingerprint === fingerprint
+      ? { outcome: 'repeat', first: prior.event }
+      : { outcome: 'conflict', reason: 'DUPLICATE_CONFLICT', first: prior.event };
+  }
+  switch (command.type) {
+    case 'PurchaseBoltOn':
+      return { outcome: 'new', events: [ratePurchase(command.purchase, fingerprint, tariff)] };
+    case 'RecordMessageSent':
+      return { outcome: 'new', events: [rateMessage(command.message, fingerprint, state, tariff)] };
+  }
+}
+
+export function fingerprintOf(command: RatingCommand): string {
+  switch (command.type) {
+    case 'PurchaseBoltOn':
+      return fingerprintPurchase(command.purchase);
+    case 'RecordMessageSent':
+      return fingerprintMessage(command.message);
+  }
+}
+
+function ratePurchase(purchase: BoltOnPurchase, fingerprint: string, tariff: Tariff): PurchaseEvent {
+  const { purchaseId, msisdn, boltOn, purchasedAt } = purchase;
+  const offer = boltOnOffer(tariff, boltOn, purchasedAt);
+  if (!offer) {
+    return {
+      type: 'BoltOnPurchaseRejected',
+      data: { purchaseId, msisdn, boltOn, purchasedAt, fingerprint, reason: 'BOLT_ON_NOT_AVAILABLE' },
+    };
+  }
+  return {
+    type: 'BoltOnPurchased',
+    data: { purchaseId, msisdn, boltOn, units: offer.units, pricePence: offer.pricePence, purchasedAt, fingerprint },
+  };
+}
+
+function rateMessage(sent: MessageSent, fingerprint: string, state: SubscriberState, tariff: Tariff): MessageEvent {
+  const message = messageFacts(sent);
+  const reason = rejectionOf(message, tariff);
+  if (reason) return { type: 'MessageRejected', data: { message, fingerprint, reason } };
+  if (message.sender.network !== HOME_NETWORK) return { type: 'MessageRecorded', data: { message, fingerprint } };
+  return charge(message, fingerprint, state, tariff);
+}
+
+/** Rules 2 to 4, in order: who pays, MMS interconnect, MMS roaming. */
+function rejectionOf(message: MessageFacts, tariff: Tariff): MessageRejectionReason | undefined {
+  const outbound = message.sender.network === HOME_NETWORK;
+  if (!outbound && message.recipient.network !== HOME_NETWORK) return 'NOT_O2_TRAFFIC';
+  if (message.kind === 'SMS') return undefined;
+  const otherParty = outbound ? message.recipient.network : message.sender.network;
+  if (!hasMmsInterconnect(tariff, otherParty, message.sentAt)) return 'NO_MMS_INTERCONNECT';
+  if (
+    outbound &&
+    message.roamingCountry !== null &&
+    !mmsRoamingAllowed(tariff, message.roamingCountry, message.sentAt)
+  ) {
+    return 'ROAMING_NOT_SUPPORTED';
+  }
+  return undefined;
+}
+
+/** Rules 5 and 6: the units of the bolt-ons if they hold enough, else the pay-as-you-go price. */
+function charge(message: MessageFacts, fingerprint: string, state: SubscriberState, tariff: Tariff): MessageEvent {
+  const unitsNeeded = tariff.unitsPerMessage[message.kind];
+  const allocations = allocateUnits(state.boltOns, unitsNeeded, message.sentAt);
+  if (allocations) {
+    return { type: 'MessageCharged', data: { message, fingerprint, units: unitsNeeded, pence: 0, allocations } };
+  }
+  const price = paygPrice(tariff, message.kind, message.sentAt);
+  if (!price) {
+    throw new RatingError(
+      'NO_PAYG_PRICE',
+      `tariff ${tariff.version} has no ${message.kind} price in force at ${message.sentAt} (message ${message.messageId})`,
+    );
+  }
+  return { type: 'MessageCharged', data: { message, fingerprint, units: 0, pence: price.pricePence, allocations: [] } };
+}
