@@ -7,11 +7,9 @@ import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { BoltOnsController } from './bolt-ons/api/bolt-ons.controller.js';
 import { GetBalanceHandler } from './bolt-ons/application/get-balance.query.js';
 import { PurchaseBoltOnHandler } from './bolt-ons/application/purchase-bolt-on.handler.js';
-import { BoltOnsProjection } from './bolt-ons/bolt-ons.projection.js';
 import { ChargesController } from './charges/api/charges.controller.js';
 import { GetChargeHandler } from './charges/application/get-charge.query.js';
 import { GetChargesHandler } from './charges/application/get-charges.query.js';
-import { ChargesProjection } from './charges/charges.projection.js';
 import { LedgerConfigModule } from './config/config.module.js';
 import { LEDGER_CONFIG, type LedgerConfig } from './config/ledger-config.js';
 import { CURSOR_CODEC, CursorCodec } from './cursor.js';
@@ -25,12 +23,12 @@ import { createKafka, KAFKA, TopicNames } from './ingest/infrastructure/kafka.js
 import { LedgerConsumer } from './ingest/infrastructure/ledger-consumer.service.js';
 import { RejectionsRepository } from './ingest/infrastructure/rejections.repository.js';
 import { PROJECTIONS, type Projection } from './projections/projection.js';
+import { READ_MODEL_PROJECTIONS } from './projections/read-model-projections.js';
 import { LedgerWriter } from './rating/application/ledger-writer.service.js';
 import { SubscriberStateRepository } from './rating/infrastructure/subscriber-state.repository.js';
 import { tariffProvider } from './rating/infrastructure/tariff.provider.js';
 
-/** Every read model fed by the writer, in the order they apply; the one list of them. */
-const projections = [BoltOnsProjection, ChargesProjection];
+const projections = READ_MODEL_PROJECTIONS;
 
 const controllers = [HealthController, ChargesController, BoltOnsController, IngestController];
 const queryHandlers = [GetChargeHandler, GetChargesHandler, GetBalanceHandler];

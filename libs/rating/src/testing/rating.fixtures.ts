@@ -17,8 +17,10 @@ import { parseTariff } from '../tariff/tariff.parser.js';
 export const SUBSCRIBER = '447700900123';
 export const FRIEND = '447800900456';
 
+const defaultTariffText = readFileSync(DEFAULT_TARIFF_FILE, 'utf8');
+/** A fresh copy of the default tariff JSON, free to corrupt. */
 export const defaultTariffJson = (): Record<string, unknown> =>
-  JSON.parse(readFileSync(DEFAULT_TARIFF_FILE, 'utf8')) as Record<string, unknown>;
+  JSON.parse(defaultTariffText) as Record<string, unknown>;
 export const defaultTariff: Tariff = parseTariff(defaultTariffJson());
 
 export interface MessageOptions {

@@ -61,6 +61,8 @@ export class BoltOnsController {
           reason: decision.reason,
           message: `purchase ${purchase.purchaseId} was recorded before with other content; the first stands`,
         });
+      case 'unrated':
+        throw new UnprocessableEntityException({ statusCode: 422, reason: decision.reason, message: decision.detail });
       case 'repeat':
         response.status(decision.first.type === 'BoltOnPurchased' ? 200 : 422);
         return answer(decision.first as PurchaseEvent);

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { Decision } from '@ledger/rating';
+import type { Decision } from '../../rating/application/ledger-writer.service.js';
 import { inTransaction, type Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
 import { LedgerWriter } from '../../rating/application/ledger-writer.service.js';

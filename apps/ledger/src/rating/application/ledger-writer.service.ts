@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { messageKey, purchaseKey, streamOf, type LedgerEvent } from '@ledger/contracts';
+import { streamOf, type LedgerEvent } from '@ledger/contracts';
 import { PostgresEventStore, type NewEvent } from '@ledger/event-store';
 import {
   decide,
   evolve,
+  idempotencyKeyOf,
   subscriberOf,
-  type Decision,
+  RatingError,
+  type Decision as RatingDecision,
   type PriorOutcome,
   type RatingCommand,
   type Tariff,
@@ -17,13 +19,14 @@ import { PROJECTIONS, type Projection } from '../../projections/projection.js';
 import { SubscriberStateRepository } from '../infrastructure/subscriber-state.repository.js';
 import { TARIFF } from '../infrastructure/tariff.provider.js';
 
+/** The rating decision, or why the tariff could not rate the input at all. */
+export type Decision = RatingDecision | { outcome: 'unrated'; reason: string; detail: string };
+
+
 export interface RatingRequest {
   readonly command: RatingCommand;
   readonly origin: RecordOrigin;
 }
-
-export const idempotencyKeyOf = (command: RatingCommand): string =>
-  command.type === 'RecordMessageSent' ? messageKey(command.message.messageId) : purchaseKey(command.purchase.purchaseId);
 
 /**
  * Where a charge is decided: loads each subscriber once, decides every request in order, appends
@@ -52,7 +55,16 @@ export class LedgerWriter {
     requests.forEach(({ command, origin }, index) => {
       const key = keys[index];
       const subscriber = subscribers.get(subscriberOf(command))!;
-      const decision = decide(command, subscriber.state, this.tariff, priors.get(key));
+      let decision: Decision;
+      try {
+        decision = decide(command, subscriber.state, this.tariff, priors.get(key));
+      } catch (error) {
+        // A rule the tariff cannot answer (e.g. no price in force that day) rejects this input, not the batch.
+        if (!(error instanceof RatingError)) throw error;
+        rejections.push({ origin, reason: error.code, detail: error.message });
+        decisions.push({ outcome: 'unrated', reason: error.code, detail: error.message });
+        return;
+      }
       decisions.push(decision);
       if (decision.outcome === 'conflict') {
         rejections.push({ origin, reason: decision.reason, detail: `${key} was recorded before with other content; the first stands` });
