@@ -43,3 +43,9 @@ export function partnerNetwork(charge: Charge): Network | null {
   if (charge.status === 'RECORDED' && charge.sender.network !== HOME_NETWORK) return charge.sender.network;
   return null;
 }
+
+/** The charge with its fields in the order of SPEC section 5 (jsonb keeps its own key order). */
+export function inSpecOrder(charge: Charge): Charge {
+  const { messageId, kind, sentAt, sender, recipient, roamingCountry, status, reason, units, pence, allocations } = charge;
+  return { messageId, kind, sentAt, sender, recipient, roamingCountry, status, reason, units, pence, allocations };
+}

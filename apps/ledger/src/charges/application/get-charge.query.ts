@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
-import type { Charge } from '../charge.js';
+import { inSpecOrder, type Charge } from '../charge.js';
 
 export class GetChargeQuery extends Query<Charge | null> {
   constructor(readonly messageId: string) {
@@ -20,6 +20,7 @@ export class GetChargeHandler implements IQueryHandler<GetChargeQuery> {
       text: 'SELECT charge FROM charges WHERE message_id = $1',
       values: [messageId],
     });
-    return result.rows[0]?.charge ?? null;
+    const row = result.rows[0];
+    return row ? inSpecOrder(row.charge) : null;
   }
 }

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
-import type { Charge } from '../charge.js';
+import { inSpecOrder, type Charge } from '../charge.js';
 
 /** Where a page ends: the last row's sentAt and messageId, the order's tie-break. */
 export interface ChargesPosition {
@@ -54,7 +54,7 @@ export class GetChargesHandler implements IQueryHandler<GetChargesQuery> {
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((row) => row.charge),
+      items: rows.map((row) => inSpecOrder(row.charge)),
       next: result.rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
     };
   }

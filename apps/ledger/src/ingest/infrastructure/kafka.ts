@@ -3,7 +3,7 @@ import { TOPICS, deadLetterTopic } from '@ledger/contracts';
 import type { LedgerConfig } from '../../config/ledger-config.js';
 import { kafkaLogCreator } from './kafka-log.js';
 
-export const { Kafka, logLevel, KafkaJSNonRetriableError } = kafkajs;
+export const { Kafka, logLevel, Partitioners } = kafkajs;
 export type Kafka = kafkajs.Kafka;
 export type Consumer = kafkajs.Consumer;
 export type Producer = kafkajs.Producer;
