@@ -14,6 +14,10 @@ import { LedgerConfigModule } from './config/config.module.js';
 import { LEDGER_CONFIG, type LedgerConfig } from './config/ledger-config.js';
 import { CURSOR_CODEC, CursorCodec } from './cursor.js';
 import { DatabaseModule } from './database/database.module.js';
+import { FinanceController } from './finance/api/finance.controller.js';
+import { GetInterconnectMessagesHandler } from './finance/application/get-interconnect-messages.query.js';
+import { GetInterconnectHandler } from './finance/application/get-interconnect.query.js';
+import { GetRevenueHandler } from './finance/application/get-revenue.query.js';
 import { HealthController } from './health/health.controller.js';
 import { IngestController } from './ingest/api/ingest.controller.js';
 import { DEAD_LETTER_SINK, IngestBatchService, TOPIC_NAMES } from './ingest/application/ingest-batch.service.js';
@@ -30,8 +34,15 @@ import { tariffProvider } from './rating/infrastructure/tariff.provider.js';
 
 const projections = READ_MODEL_PROJECTIONS;
 
-const controllers = [HealthController, ChargesController, BoltOnsController, IngestController];
-const queryHandlers = [GetChargeHandler, GetChargesHandler, GetBalanceHandler];
+const controllers = [HealthController, ChargesController, BoltOnsController, IngestController, FinanceController];
+const queryHandlers = [
+  GetChargeHandler,
+  GetChargesHandler,
+  GetBalanceHandler,
+  GetRevenueHandler,
+  GetInterconnectHandler,
+  GetInterconnectMessagesHandler,
+];
 const commandHandlers = [PurchaseBoltOnHandler];
 
 @Module({

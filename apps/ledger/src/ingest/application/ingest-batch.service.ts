@@ -76,7 +76,7 @@ export class IngestBatchService {
           await this.offsets.advance(client, topic, partition, fresh[fresh.length - 1].offset + 1n);
           return fresh.length;
         }),
-      (error) => this.logger.debug(`${topic}[${partition}] lost a race on ${error.constraint}; deciding again`),
+      (error) => this.logger.debug(`${topic}[${partition}] lost a race (${error.message}); deciding again`),
     );
   }
 }

@@ -1,0 +1,60 @@
+import { Inject } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { Network } from '@ledger/contracts';
+import type { Charge } from '../../charges/charge.js';
+import type { ChargesPage, ChargesPosition } from '../../charges/application/get-charges.query.js';
+import type { Pool } from '../../database/database.js';
+import { PG_POOL } from '../../database/database.module.js';
+import { endOfDay, startOfDay } from '../utc-days.js';
+
+export type InterconnectDirection = 'outbound' | 'inbound';
+
+const STATUSES: Record<InterconnectDirection, Charge['status']> = { outbound: 'CHARGED', inbound: 'RECORDED' };
+
+/** The charges behind an interconnect figure: one partner network, one UTC day, either or both directions. */
+export class GetInterconnectMessagesQuery extends Query<ChargesPage> {
+  constructor(
+    readonly network: Network,
+    readonly date: string,
+    readonly direction: InterconnectDirection | null,
+    readonly limit: number,
+    readonly after: ChargesPosition | null,
+  ) {
+    super();
+  }
+}
+
+/** Oldest sentAt first (ties: messageId), keyset-paged; GREATEST skips a null cursor and starts the index scan at it. */
+@QueryHandler(GetInterconnectMessagesQuery)
+export class GetInterconnectMessagesHandler implements IQueryHandler<GetInterconnectMessagesQuery> {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async execute({ network, date, direction, limit, after }: GetInterconnectMessagesQuery): Promise<ChargesPage> {
+    const statuses = direction ? [STATUSES[direction]] : Object.values(STATUSES);
+    const result = await this.pool.query<{ charge: Charge; sent_at: Date; message_id: string }>({
+      name: 'finance-interconnect-messages',
+      text: `SELECT charge, sent_at, message_id FROM charges
+             WHERE partner_network = $1 AND status = ANY($2::text[]) AND sent_at < $4
+               AND sent_at >= GREATEST($3::timestamptz, $5::timestamptz)
+               AND ($5::timestamptz IS NULL OR (sent_at, message_id) > ($5::timestamptz, $6::text))
+             ORDER BY sent_at, message_id
+             LIMIT $7`,
+      values: [
+        network,
+        statuses,
+        startOfDay(date),
+        endOfDay(date),
+        after?.sentAt ?? null,
+        after?.messageId ?? null,
+        limit + 1,
+      ],
+    });
+    const rows = result.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((row) => row.charge),
+      next:
+        result.rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
+    };
+  }
+}

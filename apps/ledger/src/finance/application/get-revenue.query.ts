@@ -1,0 +1,92 @@
+import { Inject } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { Pool } from '../../database/database.js';
+import { PG_POOL } from '../../database/database.module.js';
+import { endOfDay, startOfDay } from '../utc-days.js';
+import { toSafeInteger } from './sql-numbers.js';
+
+export interface RevenueFigures {
+  boltOnSalesPence: number;
+  paygPence: number;
+  recognisedBoltOnPence: number;
+}
+
+export interface RevenueDay extends RevenueFigures {
+  date: string;
+  /** Deferred bolt-on revenue as at the end of this day: a balance, not a flow. */
+  deferredPence: number;
+}
+
+export interface Revenue {
+  days: RevenueDay[];
+  totals: RevenueFigures;
+  /** As at the end of the range's last day. */
+  deferredPence: number;
+}
+
+/** SPEC section 4 revenue for every UTC day from `from` to `to`, both included. */
+export class GetRevenueQuery extends Query<Revenue> {
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super();
+  }
+}
+
+interface RevenueRow {
+  date: string;
+  bolt_on_sales_pence: string;
+  payg_pence: string;
+  recognised_pence: string;
+  opening_deferred_pence: string;
+}
+
+/**
+ * One statement, so one snapshot: the figures agree with each other while messages keep arriving.
+ * Deferred at the end of each day = deferred before the range + the range's sales - its recognised revenue so far.
+ */
+@QueryHandler(GetRevenueQuery)
+export class GetRevenueHandler implements IQueryHandler<GetRevenueQuery> {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async execute({ from, to }: GetRevenueQuery): Promise<Revenue> {
+    const result = await this.pool.query<RevenueRow>({
+      name: 'finance-revenue',
+      text: `WITH sales AS (
+               SELECT (purchased_at AT TIME ZONE 'UTC')::date AS day, sum(price_pence) AS pence FROM bolt_ons
+               WHERE purchased_at >= $3 AND purchased_at < $4 GROUP BY 1
+             ), payg AS (
+               SELECT (sent_at AT TIME ZONE 'UTC')::date AS day, sum(pence) AS pence FROM charges
+               WHERE status = 'CHARGED' AND sent_at >= $3 AND sent_at < $4 GROUP BY 1
+             ), recognised AS (
+               SELECT (sent_at AT TIME ZONE 'UTC')::date AS day, sum(recognised_pence) AS pence FROM allocations
+               WHERE sent_at >= $3 AND sent_at < $4 GROUP BY 1
+             )
+             SELECT to_char(day, 'YYYY-MM-DD') AS date,
+                    COALESCE(sales.pence, 0) AS bolt_on_sales_pence,
+                    COALESCE(payg.pence, 0) AS payg_pence,
+                    COALESCE(recognised.pence, 0) AS recognised_pence,
+                    (SELECT COALESCE(sum(price_pence), 0) FROM bolt_ons WHERE purchased_at < $3)
+                      - (SELECT COALESCE(sum(recognised_pence), 0) FROM allocations WHERE sent_at < $3)
+                      AS opening_deferred_pence
+             FROM (SELECT generated::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS generated) AS days
+             LEFT JOIN sales USING (day) LEFT JOIN payg USING (day) LEFT JOIN recognised USING (day)
+             ORDER BY day`,
+      values: [from, to, startOfDay(from), endOfDay(to)],
+    });
+    let deferredPence = toSafeInteger(result.rows[0]?.opening_deferred_pence ?? 0, 'deferred pence');
+    const totals: RevenueFigures = { boltOnSalesPence: 0, paygPence: 0, recognisedBoltOnPence: 0 };
+    const days = result.rows.map((row): RevenueDay => {
+      const boltOnSalesPence = toSafeInteger(row.bolt_on_sales_pence, 'bolt-on sales pence');
+      const paygPence = toSafeInteger(row.payg_pence, 'PAYG pence');
+      const recognisedBoltOnPence = toSafeInteger(row.recognised_pence, 'recognised pence');
+      totals.boltOnSalesPence += boltOnSalesPence;
+      totals.paygPence += paygPence;
+      totals.recognisedBoltOnPence += recognisedBoltOnPence;
+      deferredPence += boltOnSalesPence - recognisedBoltOnPence;
+      return { date: row.date, boltOnSalesPence, paygPence, recognisedBoltOnPence, deferredPence };
+    });
+    return { days, totals, deferredPence };
+  }
+}
