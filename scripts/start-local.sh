@@ -20,4 +20,4 @@ if [ -z "${LEDGER_API_KEYS:-}" ]; then
   echo "  try: curl -H 'Authorization: Bearer ${dev_key}' http://127.0.0.1:${PORT:-3000}/v1/ingest"
 fi
 
-exec node dist/apps/ledger/src/main.js
+LOG_FORMAT="${LOG_FORMAT:-pretty}" exec node dist/apps/ledger/src/main.js

@@ -13,6 +13,7 @@ import { GetChargesHandler } from './charges/application/get-charges.query.js';
 import { LedgerConfigModule } from './config/config.module.js';
 import { LEDGER_CONFIG, type LedgerConfig } from './config/ledger-config.js';
 import { CURSOR_CODEC, CursorCodec } from './cursor.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
 import { DatabaseModule } from './database/database.module.js';
 import { FinanceController } from './finance/api/finance.controller.js';
 import { GetInterconnectMessagesHandler } from './finance/application/get-interconnect-messages.query.js';
@@ -26,15 +27,27 @@ import { IngestOffsetsRepository } from './ingest/infrastructure/ingest-offsets.
 import { createKafka, KAFKA, TopicNames } from './ingest/infrastructure/kafka.js';
 import { LedgerConsumer } from './ingest/infrastructure/ledger-consumer.service.js';
 import { RejectionsRepository } from './ingest/infrastructure/rejections.repository.js';
+import { LedgerHealthIndicators } from './observability/ledger-health.indicators.js';
+import { LedgerStateGauges } from './observability/ledger-state.gauges.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { PROJECTIONS, type Projection } from './projections/projection.js';
 import { READ_MODEL_PROJECTIONS } from './projections/read-model-projections.js';
+import { OutboxRepository } from './rated-feed/outbox.repository.js';
+import { RatedMessageRelay } from './rated-feed/rated-message-relay.service.js';
 import { LedgerWriter } from './rating/application/ledger-writer.service.js';
 import { SubscriberStateRepository } from './rating/infrastructure/subscriber-state.repository.js';
 import { tariffProvider } from './rating/infrastructure/tariff.provider.js';
 
 const projections = READ_MODEL_PROJECTIONS;
 
-const controllers = [HealthController, ChargesController, BoltOnsController, IngestController, FinanceController];
+const controllers = [
+  HealthController,
+  ChargesController,
+  BoltOnsController,
+  IngestController,
+  FinanceController,
+  DashboardController,
+];
 const queryHandlers = [
   GetChargeHandler,
   GetChargesHandler,
@@ -46,7 +59,7 @@ const queryHandlers = [
 const commandHandlers = [PurchaseBoltOnHandler];
 
 @Module({
-  imports: [LedgerConfigModule, DatabaseModule, CqrsModule.forRoot()],
+  imports: [LedgerConfigModule, DatabaseModule, CqrsModule.forRoot(), ObservabilityModule],
   controllers,
   providers: [
     ...projections,
@@ -81,10 +94,14 @@ const commandHandlers = [PurchaseBoltOnHandler];
     RejectionsRepository,
     IngestOffsetsRepository,
     LedgerWriter,
+    OutboxRepository,
+    RatedMessageRelay,
     IngestBatchService,
     LedgerConsumer,
     DeadLetterProducer,
     { provide: DEAD_LETTER_SINK, useExisting: DeadLetterProducer },
+    LedgerHealthIndicators,
+    LedgerStateGauges,
   ],
 })
 export class AppModule {}

@@ -2,15 +2,18 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoBackedLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { LEDGER_CONFIG, type LedgerConfig } from './config/ledger-config.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { rawBody: true, bufferLogs: false });
+  // Lines logged while the modules start are held until the pino logger takes over, then written by it.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { rawBody: true, bufferLogs: true });
+  app.useLogger(app.get(PinoBackedLogger));
   app.enableShutdownHooks();
   const config = app.get<LedgerConfig>(LEDGER_CONFIG);
   if (config.apiKeys.length === 0) {
-    Logger.warn('LEDGER_API_KEYS is empty: every call but /health will be refused', 'Bootstrap');
+    Logger.warn('LEDGER_API_KEYS is empty: every call but /health and /metrics will be refused', 'Bootstrap');
   }
   await app.listen(config.port, '0.0.0.0');
   Logger.log(`message-ledger listening on port ${config.port}`, 'Bootstrap');

@@ -11,6 +11,18 @@ describe('loadLedgerConfig', () => {
     expect(config.apiKeys).toEqual([]);
   });
 
+  it('logs JSON and leaves consumer lag out of readiness unless told otherwise', () => {
+    const config = loadLedgerConfig({});
+    expect(config.logFormat).toBe('json');
+    expect(config.healthMaxLag).toBe(0);
+  });
+
+  it('reads the log format and the readiness lag bound', () => {
+    const config = loadLedgerConfig({ LOG_FORMAT: 'pretty', HEALTH_MAX_LAG: '500' });
+    expect(config.logFormat).toBe('pretty');
+    expect(config.healthMaxLag).toBe(500);
+  });
+
   it('reads role:key pairs', () => {
     const config = loadLedgerConfig({ LEDGER_API_KEYS: 'finance:fin-key-123,admin:adm-key-456' });
     expect(config.apiKeys).toEqual([
@@ -24,6 +36,8 @@ describe('loadLedgerConfig', () => {
     ['KAFKA_BROKERS', { KAFKA_BROKERS: 'localhost' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
     ['LEDGER_API_KEYS', { LEDGER_API_KEYS: 'boss:secret-key-1' }],
+    ['LOG_FORMAT', { LOG_FORMAT: 'xml' }],
+    ['HEALTH_MAX_LAG', { HEALTH_MAX_LAG: '-1' }],
   ])('refuses a bad %s and names it', (name, env) => {
     expect(() => loadLedgerConfig(env)).toThrow(name);
   });

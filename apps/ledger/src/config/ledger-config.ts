@@ -47,6 +47,8 @@ const envSchema = z.object({
   LEDGER_API_KEYS: apiKeysSchema,
   TARIFF_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  HEALTH_MAX_LAG: z.coerce.number().int().min(0).default(0),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
@@ -65,6 +67,10 @@ export type LedgerConfig = Readonly<{
   apiKeys: readonly ApiKey[];
   tariffFile: string | undefined;
   logLevel: string;
+  /** `pretty` for people at a terminal (needs the pino-pretty dev dependency); `json` for log collectors. */
+  logFormat: 'json' | 'pretty';
+  /** Records behind, summed over the input partitions, above which /health/ready fails; 0 leaves lag unchecked. */
+  healthMaxLag: number;
   dbPoolSize: number;
 }>;
 
@@ -93,6 +99,8 @@ export function loadLedgerConfig(env: Record<string, string | undefined>): Ledge
     apiKeys: value.LEDGER_API_KEYS,
     tariffFile: value.TARIFF_FILE,
     logLevel: value.LOG_LEVEL,
+    logFormat: value.LOG_FORMAT,
+    healthMaxLag: value.HEALTH_MAX_LAG,
     dbPoolSize: value.DB_POOL_SIZE,
   };
 }

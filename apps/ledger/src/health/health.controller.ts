@@ -1,32 +1,35 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../auth/api-key.guard.js';
-import type { Pool } from '../database/database.js';
-import { PG_POOL } from '../database/database.module.js';
-import { LedgerConsumer } from '../ingest/infrastructure/ledger-consumer.service.js';
+import { LedgerHealthIndicators } from '../observability/ledger-health.indicators.js';
 
-/** 200 once the service is consuming and its database answers, 503 otherwise (SPEC section 5). */
+/** Terminus' body on every answer: `{status, info, error, details}`, one entry per indicator. */
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly consumer: LedgerConsumer,
+    private readonly health: HealthCheckService,
+    private readonly indicators: LedgerHealthIndicators,
   ) {}
 
+  /** SPEC section 5: 200 once the service is consuming and its database answers, 503 otherwise. */
   @Get()
-  @Public()
-  async health(): Promise<{ status: 'ok'; database: 'up'; consumer: 'consuming' }> {
-    const database = await this.pool
-      .query('SELECT 1')
-      .then(() => true)
-      .catch(() => false);
-    const consuming = this.consumer.consuming;
-    if (!database || !consuming) {
-      throw new ServiceUnavailableException({
-        status: 'unavailable',
-        database: database ? 'up' : 'down',
-        consumer: consuming ? 'consuming' : 'not consuming',
-      });
-    }
-    return { status: 'ok', database: 'up', consumer: 'consuming' };
+  @HealthCheck()
+  check(): Promise<HealthCheckResult> {
+    return this.health.check(this.indicators.consuming());
+  }
+
+  /** Liveness: the process answers; always 200, so an orchestrator restarts only a hung process. */
+  @Get('live')
+  @HealthCheck()
+  live(): HealthCheckResult {
+    return this.indicators.live();
+  }
+
+  /** Readiness: as /health, and the backlog under HEALTH_MAX_LAG when it is set. */
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check(this.indicators.ready());
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { deadLetterTopic } from '@ledger/contracts';
 import { inTransaction, type Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
+import { LedgerMetrics } from '../../observability/ledger-metrics.js';
 import { LedgerWriter, type RatingRequest } from '../../rating/application/ledger-writer.service.js';
 import { retryOnConflict } from '../../rating/application/retry-on-conflict.js';
 import { IngestOffsetsRepository } from '../infrastructure/ingest-offsets.repository.js';
@@ -39,11 +40,13 @@ export class IngestBatchService {
     private readonly rejections: RejectionsRepository,
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     @Inject(DEAD_LETTER_SINK) private readonly deadLetters: DeadLetterSink,
+    private readonly metrics: LedgerMetrics,
   ) {}
 
   /** Returns the number of records newly recorded. */
   async record(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
+    const started = performance.now();
     const kind = this.topics.kindOf(topic);
     const decoded: DecodedMessage[] = messages.map((message) => ({
       offset: BigInt(message.offset),
@@ -62,22 +65,43 @@ export class IngestBatchService {
     const unreadable = decoded.filter((entry) => entry.offset >= alreadyRecorded).flatMap(asRejection);
     if (unreadable.length > 0) await this.deadLetters.send(deadLetterTopic(topic), unreadable);
 
-    return retryOnConflict(
+    const { fresh, decisions } = await retryOnConflict(
       () =>
         inTransaction(this.pool, async (client) => {
           const next = await this.offsets.lock(client, topic, partition);
           const fresh = decoded.filter((entry) => entry.offset >= next);
-          if (fresh.length === 0) return 0;
+          if (fresh.length === 0) return { fresh, decisions: [] };
           const requests: RatingRequest[] = fresh.flatMap(({ decoded: record, origin }) =>
             record.readable ? [{ command: record.command, origin }] : [],
           );
-          await this.writer.rate(client, requests);
+          const decisions = await this.writer.rate(client, requests);
           await this.rejections.record(client, fresh.flatMap(asRejection));
           await this.offsets.advance(client, topic, partition, fresh[fresh.length - 1].offset + 1n);
-          return fresh.length;
+          return { fresh, decisions };
         }),
       (error) => this.logger.debug(`${topic}[${partition}] lost a race (${error.message}); deciding again`),
     );
+    const seconds = (performance.now() - started) / 1000;
+    const unreadableReasons = fresh.flatMap(asRejection).map(({ reason }) => reason);
+    this.metrics.sliceCommitted({
+      topic,
+      size: messages.length,
+      recorded: fresh.length,
+      unreadable: unreadableReasons,
+      decisions,
+      seconds,
+    });
+    this.logger.debug({
+      msg: 'slice committed',
+      topic,
+      partition,
+      firstOffset: Number(messages[0].offset),
+      lastOffset: Number(messages[messages.length - 1].offset),
+      count: messages.length,
+      recorded: fresh.length,
+      ms: Math.round(seconds * 1000),
+    });
+    return fresh.length;
   }
 }
 

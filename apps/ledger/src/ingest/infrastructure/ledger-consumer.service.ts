@@ -33,6 +33,9 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private joined = false;
+  private topicsCreated!: () => void;
+  /** Settles once the service's topics exist; the rated-message relay waits on it. */
+  readonly topicsReady = new Promise<void>((resolve) => (this.topicsCreated = resolve));
   private crashed: Error | null = null;
 
   constructor(
@@ -61,8 +64,10 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     await this.admin.connect();
     await this.ensureTopics();
+    this.topicsCreated();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
+      this.logger.log({ msg: 'joined the consumer group', group: payload.groupId, assignment: payload.memberAssignment });
       void this.seekToRecorded(payload.memberAssignment);
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {

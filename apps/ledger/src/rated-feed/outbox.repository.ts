@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { MessageEvent } from '@ledger/contracts';
+import { toCharge } from '../charges/charge.js';
+import type { PoolClient } from '../database/database.js';
+import type { RecordedEvent } from '../projections/projection.js';
+
+export interface OutboxRow {
+  id: bigint;
+  messageKey: string;
+  payload: unknown;
+}
+
+const isMessageEvent = (event: RecordedEvent['event']): event is MessageEvent =>
+  event.type === 'MessageCharged' || event.type === 'MessageRecorded' || event.type === 'MessageRejected';
+
+/**
+ * The transactional outbox of the rated-message feed: written in the transaction that appends the
+ * events, read and emptied by the relay once Kafka has the messages.
+ */
+@Injectable()
+export class OutboxRepository {
+  async enqueue(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    const rated = events.flatMap(({ event, globalPosition }) =>
+      isMessageEvent(event) ? [{ key: event.data.message.sender.msisdn, payload: { ...toCharge(event), globalPosition: globalPosition.toString() } }] : [],
+    );
+    if (rated.length === 0) return;
+    await client.query({
+      name: 'outbox-enqueue',
+      text: 'INSERT INTO outbox (message_key, payload) SELECT * FROM unnest($1::text[], $2::jsonb[])',
+      values: [rated.map(({ key }) => key), rated.map(({ payload }) => JSON.stringify(payload))],
+    });
+  }
+
+  async next(client: PoolClient, limit: number): Promise<OutboxRow[]> {
+    const result = await client.query<{ id: string; message_key: string; payload: unknown }>({
+      name: 'outbox-next',
+      text: 'SELECT id, message_key, payload FROM outbox ORDER BY id LIMIT $1',
+      values: [limit],
+    });
+    return result.rows.map((row) => ({ id: BigInt(row.id), messageKey: row.message_key, payload: row.payload }));
+  }
+
+  async remove(client: PoolClient, ids: readonly bigint[]): Promise<void> {
+    if (ids.length === 0) return;
+    await client.query({
+      name: 'outbox-remove',
+      text: 'DELETE FROM outbox WHERE id = ANY($1::bigint[])',
+      values: [ids.map(String)],
+    });
+  }
+}

@@ -1,0 +1,353 @@
+import {
+  apiClient,
+  eventually,
+  isolatedEnvironment,
+  startLedger,
+  upstream,
+  type RunningLedger,
+  type Upstream,
+} from '../support/ledger-harness.js';
+import {
+  ReferenceLedger,
+  type ExpectedCharge,
+  type MessageInput,
+  type PurchaseAnswer,
+  type PurchaseInput,
+} from '../scenario/reference-ledger.js';
+import {
+  AS_AT_INSTANTS,
+  CHARGES_WINDOW,
+  generateScenario,
+  type ScenarioPhase,
+} from '../scenario/scenario-generator.js';
+import {
+  differences,
+  highWatermarks,
+  inPool,
+  onPath,
+  produceWithKcat,
+  report,
+  type Mismatch,
+} from '../scenario/scenario-support.js';
+
+const MESSAGE_TOPIC = 'network.message-sent.v1';
+const PURCHASE_TOPIC = 'retail.bolt-on-purchased.v1';
+/** The phase whose messages go through kcat, when it is installed. */
+const KCAT_PHASE = 2;
+const PAGE_LIMIT = 7;
+const CONCURRENCY = 16;
+const CHECK_TIMEOUT_MS = 60_000;
+
+interface ChargesPage {
+  items: ExpectedCharge[];
+  nextCursor: string | null;
+}
+
+interface RejectionsPage {
+  items: { source: 'kafka' | 'api'; reason: string; payload: string }[];
+  nextCursor: string | null;
+}
+
+interface ApiPurchase {
+  phase: string;
+  purchase: PurchaseInput;
+  expected: PurchaseAnswer;
+  actual: { status: number; body: unknown };
+}
+
+describe('a scenario of a few thousand purchases and messages, February to June 2003', () => {
+  const environment = isolatedEnvironment('scenario');
+  const scenario = generateScenario();
+  const reference = new ReferenceLedger();
+  const apiPurchases: ApiPurchase[] = [];
+  const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+  const kcat = onPath('kcat');
+  let ledger: RunningLedger;
+  let network: Upstream;
+  let api: ReturnType<typeof apiClient>;
+
+  /** Waits until the ledger has durably recorded everything on the topic up to the broker's end offsets. */
+  const drained = async (name: string): Promise<void> => {
+    const topic = environment.topic(name);
+    const ends = await highWatermarks(brokers, topic);
+    await eventually(
+      async () => {
+        const ingest = await api.get<{
+          partitions: { topic: string; partition: number; nextOffset: string; lag: string }[];
+        }>('/v1/ingest');
+        expect(ingest.status).toBe(200);
+        const behind = [...ends].filter(([partition, end]) => {
+          const position = ingest.body.partitions.find((p) => p.topic === topic && p.partition === partition);
+          return !position || BigInt(position.nextOffset) < end;
+        });
+        expect(behind).toEqual([]);
+        expect(ingest.body.partitions.filter((p) => p.lag !== '0')).toEqual([]);
+      },
+      60_000,
+      150,
+    );
+  };
+
+  const play = async (phase: ScenarioPhase, index: number): Promise<void> => {
+    // Purchases on Kafka first, drained, then the API ones one at a time: the order the ledger records them.
+    for (const purchase of phase.kafkaPurchases) reference.recordPurchase(purchase);
+    await network.send(
+      environment.topic(PURCHASE_TOPIC),
+      phase.kafkaPurchases.map((purchase) => ({ key: purchase.msisdn, value: JSON.stringify(purchase) })),
+    );
+    await drained(PURCHASE_TOPIC);
+    for (const purchase of phase.apiPurchases) {
+      const expected = reference.recordPurchase(purchase, 'api');
+      const { purchaseId, boltOn, purchasedAt } = purchase;
+      const actual = await api.post(`/v1/subscribers/${purchase.msisdn}/bolt-ons`, { purchaseId, boltOn, purchasedAt });
+      apiPurchases.push({ phase: phase.name, purchase, expected, actual });
+    }
+
+    for (const record of phase.messages) reference.recordMessage(JSON.parse(record.value) as MessageInput);
+    if (index === KCAT_PHASE && kcat) {
+      await produceWithKcat(kcat, brokers, environment.topic(MESSAGE_TOPIC), phase.messages);
+    } else {
+      for (let start = 0; start < phase.messages.length; start += 500) {
+        await network.send(environment.topic(MESSAGE_TOPIC), phase.messages.slice(start, start + 500));
+      }
+    }
+    await drained(MESSAGE_TOPIC);
+  };
+
+  beforeAll(async () => {
+    ledger = await startLedger(environment);
+    network = await upstream();
+    api = apiClient(ledger.url);
+    await eventually(async () => {
+      expect((await apiClient(ledger.url, null).get('/health')).status).toBe(200);
+      const ingest = await api.get<{ partitions: { topic: string }[] }>('/v1/ingest');
+      const topics = new Set(ingest.body.partitions.map((p) => p.topic));
+      expect(topics.has(environment.topic(MESSAGE_TOPIC)) && topics.has(environment.topic(PURCHASE_TOPIC))).toBe(true);
+    }, 30_000);
+    for (const [index, phase] of scenario.phases.entries()) await play(phase, index);
+  }, 110_000);
+
+  afterAll(async () => {
+    await network?.close();
+    await ledger?.close();
+  });
+
+  it('is a scenario of a few thousand inputs with every kind of outcome', () => {
+    const messages = scenario.phases.reduce((sum, phase) => sum + phase.messages.length, 0);
+    const purchases = scenario.phases.reduce((sum, p) => sum + p.kafkaPurchases.length + p.apiPurchases.length, 0);
+    expect(messages).toBeGreaterThan(2500);
+    expect(purchases).toBeGreaterThan(200);
+    const charges = reference.messageIds().map((id) => reference.charge(id)!);
+    const outcomes = new Set(charges.map(outcomeOf));
+    expect([...outcomes].sort()).toEqual(
+      [
+        'CHARGED payg',
+        'CHARGED units',
+        'CHARGED units spanning bolt-ons',
+        'RECORDED',
+        'REJECTED NOT_O2_TRAFFIC',
+        'REJECTED NO_MMS_INTERCONNECT',
+        'REJECTED ROAMING_NOT_SUPPORTED',
+      ].sort(),
+    );
+    // Heavy users run out: pay as you go after April with bolt-ons bought.
+    const exhausted = scenario.heavyUsers.filter((msisdn) =>
+      reference
+        .charges(msisdn, '2003-04-02T00:00:00Z')
+        .some(
+          (charge) =>
+            charge.status === 'CHARGED' &&
+            charge.pence > 0 &&
+            reference.balance(msisdn, charge.sentAt).boltOns.length > 0,
+        ),
+    );
+    expect(exhausted.length).toBeGreaterThanOrEqual(3);
+    const answers = new Set(apiPurchases.map((p) => p.expected.status));
+    expect([...answers].sort()).toEqual([200, 201, 409, 422]);
+    expect(kcat === null || scenario.phases[KCAT_PHASE].messages.length > 0).toBe(true);
+    for (const [situation, count] of Object.entries(reference.coverage)) {
+      expect({ situation, reached: count > 0 }).toEqual({ situation, reached: true });
+    }
+  });
+
+  it('answers every purchase through the API as the specification says (201, 200, 409, 422)', () => {
+    const mismatches: Mismatch[] = [];
+    for (const { phase, purchase, expected, actual } of apiPurchases) {
+      const lines: string[] = [];
+      if (actual.status !== expected.status) lines.push(`status: expected ${expected.status}, got ${actual.status}`);
+      if (expected.status === 201 || expected.status === 200) {
+        const body = (actual.body ?? {}) as Record<string, unknown>;
+        const shown = Object.fromEntries(Object.keys(expected.purchase).map((key) => [key, body[key]]));
+        lines.push(...differences(expected.purchase, shown, 'body'));
+      } else if (!JSON.stringify(actual.body).includes(expected.reason)) {
+        lines.push(`body: expected the reason ${expected.reason}, got ${JSON.stringify(actual.body)}`);
+      }
+      if (lines.length > 0) {
+        mismatches.push({
+          what: `POST bolt-on ${JSON.stringify(purchase)} in ${phase}`,
+          msisdn: purchase.msisdn,
+          lines,
+        });
+      }
+    }
+    if (mismatches.length > 0)
+      throw new Error(report('POST /v1/subscribers/{msisdn}/bolt-ons', mismatches, (m) => reference.historyOf(m)));
+  });
+
+  it(
+    'shows every message with the status, reason, units, pence and allocations of the specification',
+    async () => {
+      const mismatches: Mismatch[] = [];
+      await inPool(reference.messageIds(), CONCURRENCY, async (messageId) => {
+        const expected = reference.charge(messageId)!;
+        const actual = await api.get(`/v1/messages/${encodeURIComponent(messageId)}`);
+        const lines =
+          actual.status === 200
+            ? differences(expected, actual.body)
+            : [`status: expected 200, got ${actual.status} ${JSON.stringify(actual.body)}`];
+        if (lines.length > 0) mismatches.push({ what: `message ${messageId}`, msisdn: expected.sender.msisdn, lines });
+      });
+      if (mismatches.length > 0)
+        throw new Error(report('GET /v1/messages/{id}', sortMismatches(mismatches), (m) => reference.historyOf(m)));
+    },
+    CHECK_TIMEOUT_MS,
+  );
+
+  it(
+    'shows every balance now and as at past instants',
+    async () => {
+      const mismatches: Mismatch[] = [];
+      const checks = allSubscribers().flatMap((msisdn) => [undefined, ...AS_AT_INSTANTS].map((at) => ({ msisdn, at })));
+      await inPool(checks, CONCURRENCY, async ({ msisdn, at }) => {
+        const expected = reference.balance(msisdn, at);
+        const actual = await api.get(`/v1/subscribers/${msisdn}/balance${at ? `?at=${encodeURIComponent(at)}` : ''}`);
+        const lines =
+          actual.status === 200
+            ? differences(expected, actual.body)
+            : [`status: expected 200, got ${actual.status} ${JSON.stringify(actual.body)}`];
+        if (lines.length > 0)
+          mismatches.push({ what: `balance of ${msisdn}${at ? ` as at ${at}` : ' now'}`, msisdn, lines });
+      });
+      if (mismatches.length > 0)
+        throw new Error(
+          report('GET /v1/subscribers/{msisdn}/balance', sortMismatches(mismatches), (m) => reference.historyOf(m)),
+        );
+    },
+    CHECK_TIMEOUT_MS,
+  );
+
+  it(
+    `lists every subscriber's charges page by page, ${PAGE_LIMIT} at a time, whole and in a window`,
+    async () => {
+      const mismatches: Mismatch[] = [];
+      const windows: { from?: string; to?: string }[] = [{}, CHARGES_WINDOW, { from: CHARGES_WINDOW.to }];
+      const checks = allSubscribers().flatMap((msisdn) => windows.map((window) => ({ msisdn, window })));
+      await inPool(checks, CONCURRENCY, async ({ msisdn, window }) => {
+        const expected = reference.charges(msisdn, window.from, window.to);
+        const expectedPages = chunk(expected, PAGE_LIMIT);
+        const what = `charges of ${msisdn}${window.from ? ` from ${window.from}` : ''}${window.to ? ` to ${window.to}` : ''}`;
+        const lines: string[] = [];
+        let cursor: string | null = null;
+        for (let page = 0; lines.length === 0; page++) {
+          const query: URLSearchParams = new URLSearchParams({
+            ...window,
+            limit: String(PAGE_LIMIT),
+            ...(cursor ? { cursor } : {}),
+          });
+          const actual: { status: number; body: ChargesPage } = await api.get<ChargesPage>(
+            `/v1/subscribers/${msisdn}/charges?${query.toString()}`,
+          );
+          if (actual.status !== 200) {
+            lines.push(`page ${page + 1}: status ${actual.status} ${JSON.stringify(actual.body)}`);
+            break;
+          }
+          const isLast = page === expectedPages.length - 1;
+          lines.push(...differences(expectedPages[page] ?? [], actual.body.items, `page ${page + 1} items`));
+          if (isLast !== (actual.body.nextCursor === null)) {
+            lines.push(
+              `page ${page + 1} of ${expectedPages.length}: nextCursor expected ${isLast ? 'null' : 'a cursor'}, got ${JSON.stringify(actual.body.nextCursor)}`,
+            );
+          }
+          cursor = actual.body.nextCursor;
+          if (cursor === null || page >= expectedPages.length) break;
+        }
+        if (lines.length > 0) mismatches.push({ what, msisdn, lines });
+      });
+      if (mismatches.length > 0)
+        throw new Error(
+          report('GET /v1/subscribers/{msisdn}/charges', sortMismatches(mismatches), (m) => reference.historyOf(m)),
+        );
+    },
+    CHECK_TIMEOUT_MS,
+  );
+
+  it(
+    'lists every rejected input among the rejections, with its reason',
+    async () => {
+      const actual = new Map<string, number>();
+      let cursor: string | null = null;
+      do {
+        const query: string = `/v1/rejections?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const page: { status: number; body: RejectionsPage } = await api.get<RejectionsPage>(query);
+        expect(page.status).toBe(200);
+        for (const item of page.body.items) {
+          const key = `${item.source} ${idOf(item.payload)} ${item.reason}`;
+          actual.set(key, (actual.get(key) ?? 0) + 1);
+        }
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      const required = new Map<string, number>();
+      const optional = new Map<string, number>();
+      for (const rejection of reference.rejections()) {
+        const key = `${rejection.source} ${rejection.id} ${rejection.reason}`;
+        const counts = rejection.required ? required : optional;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      const lines: string[] = [];
+      for (const key of new Set([...actual.keys(), ...required.keys(), ...optional.keys()])) {
+        const got = actual.get(key) ?? 0;
+        const least = required.get(key) ?? 0;
+        const most = least + (optional.get(key) ?? 0);
+        if (got < least || got > most)
+          lines.push(`${key}: expected ${least === most ? least : `${least} to ${most}`}, got ${got}`);
+      }
+      if (lines.length > 0) {
+        throw new Error(`GET /v1/rejections: ${lines.length} mismatch(es):\n${lines.sort().slice(0, 20).join('\n')}`);
+      }
+    },
+    CHECK_TIMEOUT_MS,
+  );
+
+  function allSubscribers(): string[] {
+    const purchasers = scenario.phases.flatMap((p) => [...p.kafkaPurchases, ...p.apiPurchases].map((x) => x.msisdn));
+    return [...new Set([...scenario.o2Subscribers, ...scenario.otherSenders, ...purchasers])];
+  }
+});
+
+function outcomeOf(charge: ExpectedCharge): string {
+  if (charge.status === 'REJECTED') return `REJECTED ${charge.reason}`;
+  if (charge.status === 'RECORDED') return 'RECORDED';
+  if (charge.pence > 0) return 'CHARGED payg';
+  return charge.allocations.length > 1 ? 'CHARGED units spanning bolt-ons' : 'CHARGED units';
+}
+
+/** The messageId or purchaseId in a rejected input's payload. */
+function idOf(payload: string): string {
+  try {
+    const value = JSON.parse(payload) as { messageId?: string; purchaseId?: string };
+    return value.messageId ?? value.purchaseId ?? `(no id) ${payload}`;
+  } catch {
+    return `(not JSON) ${payload}`;
+  }
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const pages: T[][] = [];
+  for (let start = 0; start < items.length; start += size) pages.push(items.slice(start, start + size));
+  return pages.length > 0 ? pages : [[]];
+}
+
+/** Mismatches found concurrently, in a stable order. */
+function sortMismatches(mismatches: Mismatch[]): Mismatch[] {
+  return [...mismatches].sort((a, b) => (a.what < b.what ? -1 : a.what > b.what ? 1 : 0));
+}
