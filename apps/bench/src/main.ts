@@ -98,7 +98,8 @@ function peakRssMiB(pid: number): number {
 
 async function drain(port: number): Promise<{ seconds: number; peakMiB: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['dist/apps/ledger/src/main.js'], {
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, 'dist/apps/ledger/src/main.js'], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -24,17 +24,16 @@ export class PostgresEventStore {
   async append(client: PoolClient, events: readonly NewEvent[]): Promise<bigint[]> {
     if (events.length === 0) return [];
     try {
+      // One JSON parameter rather than one array per column: Postgres parses it faster than pg escapes arrays.
       const result: QueryResult<{ global_position: string }> = await client.query({
         name: 'event-store-append',
         text: `INSERT INTO events (stream_id, stream_version, event_type, idempotency_key, data)
-               SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[])
+               SELECT s, v, t, k, d FROM json_to_recordset($1::json) AS r(s text, v int, t text, k text, d jsonb)
                RETURNING global_position`,
         values: [
-          events.map((event) => event.streamId),
-          events.map((event) => event.streamVersion),
-          events.map((event) => event.type),
-          events.map((event) => event.idempotencyKey),
-          events.map((event) => JSON.stringify(event.data)),
+          JSON.stringify(
+            events.map((event) => ({ s: event.streamId, v: event.streamVersion, t: event.type, k: event.idempotencyKey, d: event.data })),
+          ),
         ],
       });
       return result.rows.map((row) => BigInt(row.global_position));

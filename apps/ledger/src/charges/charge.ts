@@ -17,7 +17,19 @@ export interface Charge {
   allocations: { purchaseId: string; units: number }[];
 }
 
+/** The projection and the outbox both need the charge of each new event: build it once. */
+const built = new WeakMap<MessageEvent, Charge>();
+
 export function toCharge(event: MessageEvent): Charge {
+  let charge = built.get(event);
+  if (!charge) {
+    charge = buildCharge(event);
+    built.set(event, charge);
+  }
+  return charge;
+}
+
+function buildCharge(event: MessageEvent): Charge {
   const { messageId, kind, sentAt, sender, recipient, roamingCountry } = event.data.message;
   const facts = { messageId, kind, sentAt, sender, recipient, roamingCountry };
   switch (event.type) {

@@ -19,21 +19,13 @@ export class ChargesProjection implements Projection {
       name: 'charges-insert',
       text: `INSERT INTO charges (message_id, sender_msisdn, recipient_msisdn, kind, sent_at, status, reason, units, pence,
                                   partner_network, charge, global_position)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],
-                                  $7::text[], $8::int[], $9::int[], $10::text[], $11::jsonb[], $12::bigint[])`,
+             SELECT c->>'messageId', c->'sender'->>'msisdn', c->'recipient'->>'msisdn', c->>'kind', (c->>'sentAt')::timestamptz,
+                    c->>'status', c->>'reason', (c->>'units')::int, (c->>'pence')::int, partner, c, position
+             FROM json_to_recordset($1::json) AS r(c jsonb, partner text, position bigint)`,
       values: [
-        charges.map(({ charge }) => charge.messageId),
-        charges.map(({ charge }) => charge.sender.msisdn),
-        charges.map(({ charge }) => charge.recipient.msisdn),
-        charges.map(({ charge }) => charge.kind),
-        charges.map(({ charge }) => charge.sentAt),
-        charges.map(({ charge }) => charge.status),
-        charges.map(({ charge }) => charge.reason),
-        charges.map(({ charge }) => charge.units),
-        charges.map(({ charge }) => charge.pence),
-        charges.map(({ charge }) => partnerNetwork(charge)),
-        charges.map(({ charge }) => JSON.stringify(charge)),
-        charges.map(({ position }) => position.toString()),
+        JSON.stringify(
+          charges.map(({ charge, position }) => ({ c: charge, partner: partnerNetwork(charge), position: position.toString() })),
+        ),
       ],
     });
     const allocations = messages.flatMap(({ event }) =>
@@ -45,14 +37,18 @@ export class ChargesProjection implements Projection {
     await client.query({
       name: 'allocations-insert',
       text: `INSERT INTO allocations (message_id, purchase_id, msisdn, sent_at, units, recognised_pence)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::int[])`,
+             SELECT m, p, s, at, u, r FROM json_to_recordset($1::json) AS t(m text, p text, s text, at timestamptz, u int, r int)`,
       values: [
-        allocations.map((allocation) => allocation.message.messageId),
-        allocations.map((allocation) => allocation.purchaseId),
-        allocations.map((allocation) => allocation.message.sender.msisdn),
-        allocations.map((allocation) => allocation.message.sentAt),
-        allocations.map((allocation) => allocation.units),
-        allocations.map((allocation) => allocation.recognisedPence),
+        JSON.stringify(
+          allocations.map((allocation) => ({
+            m: allocation.message.messageId,
+            p: allocation.purchaseId,
+            s: allocation.message.sender.msisdn,
+            at: allocation.message.sentAt,
+            u: allocation.units,
+            r: allocation.recognisedPence,
+          })),
+        ),
       ],
     });
   }

@@ -50,7 +50,7 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   HEALTH_MAX_LAG: z.coerce.number().int().min(0).default(0),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
-  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
 });
 

@@ -26,8 +26,8 @@ export class OutboxRepository {
     if (rated.length === 0) return;
     await client.query({
       name: 'outbox-enqueue',
-      text: 'INSERT INTO outbox (message_key, payload) SELECT * FROM unnest($1::text[], $2::jsonb[])',
-      values: [rated.map(({ key }) => key), rated.map(({ payload }) => JSON.stringify(payload))],
+      text: 'INSERT INTO outbox (message_key, payload) SELECT key, payload FROM json_to_recordset($1::json) AS r(key text, payload jsonb)',
+      values: [JSON.stringify(rated)],
     });
   }
 

@@ -31,8 +31,12 @@ export class SubscriberStateRepository {
     if (msisdns.length === 0) return loaded;
     const versions = await client.query<{ stream_id: string; version: number }>({
       name: 'subscriber-versions',
-      text: `SELECT stream_id, max(stream_version) AS version FROM events
-             WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
+      // One backward index probe per stream: the cost does not grow with a subscriber's history.
+      text: `SELECT s.stream_id, e.stream_version AS version
+             FROM unnest($1::text[]) AS s(stream_id)
+             CROSS JOIN LATERAL (SELECT stream_version FROM events
+                                 WHERE events.stream_id = s.stream_id
+                                 ORDER BY stream_version DESC LIMIT 1) e`,
       values: [msisdns.map(streamOf)],
     });
     const versionByStream = new Map(versions.rows.map((row) => [row.stream_id, row.version]));
