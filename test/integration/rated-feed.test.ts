@@ -73,7 +73,7 @@ describe('the rated-message feed for downstream billing', () => {
       environment.topic(TOPICS.messageSent),
       produced.map((message) => ({ key: (message.sender as { msisdn: string }).msisdn, value: JSON.stringify(message) })),
     );
-    await eventually(async () => expect(feed).toHaveLength(produced.length), 30_000);
+    await eventually(() => Promise.resolve(expect(feed).toHaveLength(produced.length)), 30_000);
     expect(new Set(feed.map(({ messageId }) => messageId)).size).toBe(produced.length);
     for (const msisdn of subscribers) {
       const ids = feed.filter(({ key }) => key === msisdn).map(({ messageId }) => messageId);
@@ -105,7 +105,7 @@ describe('the rated-message feed for downstream billing', () => {
     }, 30_000);
     const extra = messageSent({ messageId: 'FEED-AFTER', sentAt: '2003-04-03T00:00:00Z', sender: { msisdn: subscribers[0], network: 'O2-UK' } });
     await network.send(environment.topic(TOPICS.messageSent), [{ key: subscribers[0], value: JSON.stringify(extra) }]);
-    await eventually(async () => expect(feed.map(({ messageId }) => messageId)).toContain('FEED-AFTER'), 30_000);
+    await eventually(() => Promise.resolve(expect(feed.map(({ messageId }) => messageId)).toContain('FEED-AFTER')), 30_000);
     expect(feed).toHaveLength(produced.length + 1);
   });
 });

@@ -4,9 +4,8 @@ import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { loadLedgerConfig, LEDGER_CONFIG } from '../config/ledger-config.js';
 import { PG_POOL } from '../database/database.module.js';
 import { HealthController } from '../health/health.controller.js';
-import { KAFKA } from '../ingest/infrastructure/kafka.js';
 import { LedgerConsumer, type PartitionPosition } from '../ingest/infrastructure/ledger-consumer.service.js';
-import { LedgerHealthIndicators } from './ledger-health.indicators.js';
+import { HEALTH_BROKER_ADMIN, LedgerHealthIndicators } from './ledger-health.indicators.js';
 
 interface World {
   databaseUp: boolean;
@@ -37,7 +36,7 @@ async function healthOf(world: World, env: Record<string, string> = {}): Promise
     providers: [
       LedgerHealthIndicators,
       { provide: LEDGER_CONFIG, useValue: loadLedgerConfig(env) },
-      { provide: KAFKA, useValue: { admin: () => admin } },
+      { provide: HEALTH_BROKER_ADMIN, useValue: admin },
       {
         provide: PG_POOL,
         useValue: {

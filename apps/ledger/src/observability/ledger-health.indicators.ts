@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import {
   HealthIndicatorService,
   type HealthCheckResult,
@@ -8,8 +8,11 @@ import {
 import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
 import type { Pool } from '../database/database.js';
 import { PG_POOL } from '../database/database.module.js';
-import { KAFKA, type Admin, type Kafka } from '../ingest/infrastructure/kafka.js';
+import { Kafka, logLevel, type Admin } from '../ingest/infrastructure/kafka.js';
 import { LedgerConsumer } from '../ingest/infrastructure/ledger-consumer.service.js';
+
+/** Replaces the probe's own broker client (tests). */
+export const HEALTH_BROKER_ADMIN = Symbol('HEALTH_BROKER_ADMIN');
 
 /** A probe must answer quickly: a dependency slower than this counts as down. */
 const PROBE_TIMEOUT_MS = 3_000;
@@ -23,7 +26,10 @@ const BROKER_CACHE_MS = 1_000;
  */
 @Injectable()
 export class LedgerHealthIndicators implements OnApplicationShutdown {
-  /** An admin client of its own, failing fast: the consumer's clients retry for minutes by design. */
+  /**
+   * A client of its own that fails fast and quietly: the service's clients retry for minutes by
+   * design, and a probe must not wait for them nor log each refused connection.
+   */
   private readonly admin: Admin;
   private adminConnected: Promise<void> | null = null;
 
@@ -31,10 +37,18 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
     private readonly indicators: HealthIndicatorService,
     private readonly consumer: LedgerConsumer,
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(KAFKA) kafka: Kafka,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Optional() @Inject(HEALTH_BROKER_ADMIN) admin?: Admin,
   ) {
-    this.admin = kafka.admin({ retry: { retries: 0 } });
+    this.admin =
+      admin ??
+      new Kafka({
+        clientId: 'message-ledger-health',
+        brokers: config.kafka.brokers,
+        connectionTimeout: PROBE_TIMEOUT_MS,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
+      }).admin();
   }
 
   /** SPEC section 5's /health: consuming, with the database and the broker answering. */

@@ -1,12 +1,25 @@
 import { Controller, Get, Inject, Query as QueryParams } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AllowRoles } from '../../auth/api-key.guard.js';
 import { parseRequest } from '../../common-http.js';
 import { CURSOR_CODEC, type CursorCodec } from '../../cursor.js';
 import type { Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
-import { LedgerConsumer, type PartitionPosition } from '../infrastructure/ledger-consumer.service.js';
-import { RejectionsRepository, type RejectionView } from '../infrastructure/rejections.repository.js';
+import {
+  API_KEY_SCHEME,
+  ApiInvalidRequestResponse,
+  ApiKeyErrorResponses,
+  ApiPageQueries,
+} from '../../openapi/api-docs.decorators.js';
+import { LedgerConsumer } from '../infrastructure/ledger-consumer.service.js';
+import { RejectionsRepository } from '../infrastructure/rejections.repository.js';
+import {
+  INGEST_POSITIONS_EXAMPLE,
+  IngestPositionsDto,
+  REJECTIONS_PAGE_EXAMPLE,
+  RejectionsPageDto,
+} from './ingest.dto.js';
 
 const pageParams = z
   .object({
@@ -20,6 +33,9 @@ const isRejectionPosition = (value: unknown): value is { id: string } =>
 
 @Controller('v1')
 @AllowRoles(['finance'])
+@ApiTags('ingest')
+@ApiBearerAuth(API_KEY_SCHEME)
+@ApiKeyErrorResponses()
 export class IngestController {
   constructor(
     private readonly consumer: LedgerConsumer,
@@ -29,12 +45,28 @@ export class IngestController {
   ) {}
 
   @Get('ingest')
-  async ingest(): Promise<{ partitions: PartitionPosition[] }> {
+  @ApiOperation({
+    summary: 'Where consumption of the input topics stands',
+    description: 'Roles: finance, admin. nextOffset is what the ledger has durably recorded.',
+  })
+  @ApiOkResponse({
+    description: 'One entry per input partition.',
+    type: IngestPositionsDto,
+    example: INGEST_POSITIONS_EXAMPLE,
+  })
+  async ingest(): Promise<IngestPositionsDto> {
     return { partitions: await this.consumer.positions() };
   }
 
   @Get('rejections')
-  async list(@QueryParams() params: Record<string, unknown>): Promise<{ items: RejectionView[]; nextCursor: string | null }> {
+  @ApiOperation({
+    summary: 'Every input that was rejected or could not be read, in the order recorded',
+    description: 'Roles: finance, admin. Kafka records and API calls alike, with their raw payload.',
+  })
+  @ApiPageQueries('Rejections')
+  @ApiOkResponse({ description: 'One page of rejections.', type: RejectionsPageDto, example: REJECTIONS_PAGE_EXAMPLE })
+  @ApiInvalidRequestResponse('invalid query parameters: limit: Too small: expected number to be >=1')
+  async list(@QueryParams() params: Record<string, unknown>): Promise<RejectionsPageDto> {
     const { limit, cursor } = parseRequest(pageParams, params, 'query parameters');
     const after = cursor ? BigInt(this.cursors.decode(cursor, isRejectionPosition).id) : 0n;
     const client = await this.pool.connect();
