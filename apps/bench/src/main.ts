@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import cliProgress from 'cli-progress';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
+import { messageTraffic } from '@ledger/traffic';
 
 /**
  * npm run bench: pre-fills the input topic with a backlog of realistic traffic, starts the built
@@ -21,33 +22,6 @@ const runId = randomBytes(3).toString('hex');
 const prefix = `bench-${runId}.`;
 const databaseUrl = `postgres://postgres@127.0.0.1:5432/ledger_bench_${runId}`;
 const apiKey = `bench-admin-key-${runId}`;
-
-const networks = ['VODAFONE-UK', 'ORANGE-UK', 'TMOBILE-UK', 'O2-UK', 'O2-UK', 'O2-UK'];
-
-/** A small deterministic generator, so that every run plays the same traffic. */
-function* traffic(count: number): Generator<{ key: string; value: string }> {
-  let seed = 20030328;
-  const next = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  const start = Date.UTC(2003, 3, 1);
-  for (let index = 0; index < count; index += 1) {
-    const sender = `4477${String(Math.floor(next() * subscribers)).padStart(8, '0')}`;
-    const mms = next() < 0.1;
-    const inbound = next() < 0.05;
-    const message = {
-      messageId: `BENCH-${index}`,
-      kind: mms ? 'MMS' : 'SMS',
-      sentAt: new Date(start + index * 500).toISOString(),
-      sender: { msisdn: sender, network: inbound ? 'VODAFONE-UK' : 'O2-UK' },
-      recipient: { msisdn: `4478${String(Math.floor(next() * 1e8)).padStart(8, '0')}`, network: inbound ? 'O2-UK' : networks[Math.floor(next() * networks.length)] },
-      roamingCountry: next() < 0.02 ? 'FR' : null,
-      ...(mms ? { mms: { sizeBytes: 30_500, content: ['image', 'text'] } } : {}),
-    };
-    yield { key: sender, value: JSON.stringify(message) };
-  }
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -70,7 +44,7 @@ async function prefill(kafka: kafkajs.Kafka, topic: string): Promise<number> {
   const started = Date.now();
   let batch: { key: string; value: string }[] = [];
   let sent = 0;
-  for (const record of traffic(events)) {
+  for (const record of messageTraffic(events, { subscribers, idPrefix: 'BENCH' })) {
     batch.push(record);
     if (batch.length === 5000) {
       await producer.send({ topic, messages: batch, acks: 1 });
