@@ -92,11 +92,11 @@ describe('the rated-message feed for downstream billing', () => {
     const published = feed.slice(-20);
     await ledger.close();
     for (const record of published) {
-      await pool.query('INSERT INTO outbox (id, message_key, payload) VALUES ($1, $2, $3)', [
-        record.outboxId,
-        record.key,
-        JSON.stringify({ messageId: record.messageId, status: record.status }),
-      ]);
+      await pool.query(
+        `INSERT INTO outbox (id, message_key, message_id, global_position)
+         SELECT $1, $2, message_id, global_position FROM charges WHERE message_id = $3`,
+        [record.outboxId, record.key, record.messageId],
+      );
     }
     ledger = await startLedger(environment);
     await eventually(async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { MessageEvent } from '@ledger/contracts';
-import { toCharge } from '../charges/charge.js';
+import { inSpecOrder, type Charge } from '../charges/charge.js';
 import type { PoolClient } from '../database/database.js';
 import type { RecordedEvent } from '../projections/projection.js';
 
@@ -21,23 +21,33 @@ const isMessageEvent = (event: RecordedEvent['event']): event is MessageEvent =>
 export class OutboxRepository {
   async enqueue(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
     const rated = events.flatMap(({ event, globalPosition }) =>
-      isMessageEvent(event) ? [{ key: event.data.message.sender.msisdn, payload: { ...toCharge(event), globalPosition: globalPosition.toString() } }] : [],
+      isMessageEvent(event)
+        ? [{ key: event.data.message.sender.msisdn, id: event.data.message.messageId, position: globalPosition.toString() }]
+        : [],
     );
     if (rated.length === 0) return;
     await client.query({
       name: 'outbox-enqueue',
-      text: 'INSERT INTO outbox (message_key, payload) SELECT key, payload FROM json_to_recordset($1::json) AS r(key text, payload jsonb)',
+      text: `INSERT INTO outbox (message_key, message_id, global_position)
+             SELECT key, id, position FROM json_to_recordset($1::json) AS r(key text, id text, position bigint)`,
       values: [JSON.stringify(rated)],
     });
   }
 
+  /** The oldest rows, each with the rated message as the feed publishes it. */
   async next(client: PoolClient, limit: number): Promise<OutboxRow[]> {
-    const result = await client.query<{ id: string; message_key: string; payload: unknown }>({
+    const result = await client.query<{ id: string; message_key: string; global_position: string; charge: Charge }>({
       name: 'outbox-next',
-      text: 'SELECT id, message_key, payload FROM outbox ORDER BY id LIMIT $1',
+      text: `SELECT o.id, o.message_key, o.global_position, c.charge
+             FROM outbox o JOIN charges c ON c.message_id = o.message_id
+             ORDER BY o.id LIMIT $1`,
       values: [limit],
     });
-    return result.rows.map((row) => ({ id: BigInt(row.id), messageKey: row.message_key, payload: row.payload }));
+    return result.rows.map((row) => ({
+      id: BigInt(row.id),
+      messageKey: row.message_key,
+      payload: { ...inSpecOrder(row.charge), globalPosition: row.global_position },
+    }));
   }
 
   async remove(client: PoolClient, ids: readonly bigint[]): Promise<void> {
