@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import kafkajs from 'kafkajs';
 import { AppModule } from '../../apps/ledger/src/app.module.js';
+import { setupOpenApi } from '../../apps/ledger/src/openapi/openapi.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -52,6 +53,7 @@ export async function startLedger(environment: Environment): Promise<RunningLedg
   Object.assign(process.env, environment.env, { PORT: '0' });
   const app = await NestFactory.create(AppModule, { rawBody: true, logger: ['error', 'warn'] });
   app.enableShutdownHooks();
+  setupOpenApi(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoBackedLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { LEDGER_CONFIG, type LedgerConfig } from './config/ledger-config.js';
+import { setupOpenApi } from './openapi/openapi.js';
 
 async function bootstrap(): Promise<void> {
   // Lines logged while the modules start are held until the pino logger takes over, then written by it.
@@ -15,6 +16,7 @@ async function bootstrap(): Promise<void> {
   if (config.apiKeys.length === 0) {
     Logger.warn('LEDGER_API_KEYS is empty: every call but /health and /metrics will be refused', 'Bootstrap');
   }
+  setupOpenApi(app);
   await app.listen(config.port, '0.0.0.0');
   Logger.log(`message-ledger listening on port ${config.port}`, 'Bootstrap');
 }

@@ -45,7 +45,7 @@ export class ChargesController {
     example: 'MMSC1-20030402-000017',
   })
   @ApiOkResponse({ description: 'The charge.', type: ChargeDto, example: CHARGE_EXAMPLE })
-  @ApiInvalidRequestResponse('invalid messageId: Too big: expected string to have <=128 characters')
+  @ApiInvalidRequestResponse('invalid messageId: (record): Too big: expected string to have <=128 characters')
   @ApiNotFoundErrorResponse(
     'No message with this id has been recorded.',
     'no message MMSC1-20030402-000017 has been recorded',

@@ -1,21 +1,36 @@
 import { Controller, Get, Inject, Param, Query as QueryParams, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AllowRoles } from '../../auth/api-key.guard.js';
-import type { Charge } from '../../charges/charge.js';
+import { ChargesPageDto } from '../../charges/api/charge.dto.js';
 import { isChargesPosition } from '../../charges/application/get-charges.query.js';
 import { parseRequest } from '../../common-http.js';
 import { CURSOR_CODEC, type CursorCodec } from '../../cursor.js';
-import { GetInterconnectMessagesQuery } from '../application/get-interconnect-messages.query.js';
 import {
-  GetInterconnectQuery,
-  PARTNER_NETWORKS,
-  type InterconnectTraffic,
-} from '../application/get-interconnect.query.js';
-import { GetRevenueQuery, type RevenueFigures } from '../application/get-revenue.query.js';
+  API_KEY_SCHEME,
+  ApiDateRangeQueries,
+  ApiInvalidRequestResponse,
+  ApiJsonOrCsvOkResponse,
+  ApiKeyErrorResponses,
+  ApiPageQueries,
+} from '../../openapi/api-docs.decorators.js';
+import { GetInterconnectMessagesQuery } from '../application/get-interconnect-messages.query.js';
+import { GetInterconnectQuery, PARTNER_NETWORKS } from '../application/get-interconnect.query.js';
+import { GetRevenueQuery } from '../application/get-revenue.query.js';
 import { checkDateRange, dateRangeShape, utcDateSchema } from '../utc-days.js';
 import { csvReply, interconnectCsv, interconnectMessagesCsv, revenueCsv, wantsCsv } from './finance-csv.js';
+import {
+  INTERCONNECT_CSV_EXAMPLE,
+  INTERCONNECT_EXAMPLE,
+  INTERCONNECT_MESSAGES_CSV_EXAMPLE,
+  INTERCONNECT_MESSAGES_EXAMPLE,
+  InterconnectDto,
+  REVENUE_CSV_EXAMPLE,
+  REVENUE_EXAMPLE,
+  RevenueDto,
+} from './finance.dto.js';
 
 const format = z.enum(['json', 'csv']).optional();
 const rangeParams = z
@@ -33,15 +48,12 @@ const messagesParams = z
   .strict();
 const partnerNetwork = z.enum(PARTNER_NETWORKS);
 
-export interface RevenueView {
-  days: ({ date: string } & RevenueFigures)[];
-  totals: RevenueFigures;
-  deferredPence: number;
-}
-
 /** SPEC sections 4 and 5 for the finance team: JSON, or CSV on `Accept: text/csv` or `?format=csv`. */
 @Controller('v1/finance')
 @AllowRoles(['finance'])
+@ApiTags('finance')
+@ApiBearerAuth(API_KEY_SCHEME)
+@ApiKeyErrorResponses()
 export class FinanceController {
   constructor(
     private readonly queries: QueryBus,
@@ -49,11 +61,25 @@ export class FinanceController {
   ) {}
 
   @Get('revenue')
+  @ApiOperation({
+    summary: 'Revenue per UTC day: bolt-on sales, PAYG, recognised bolt-on revenue, and deferred revenue',
+    description:
+      'Roles: finance, admin. SPEC section 4. deferredPence is as at the end of `to`; in CSV, each day carries its ' +
+      'own deferred balance and a final total row.',
+  })
+  @ApiDateRangeQueries()
+  @ApiJsonOrCsvOkResponse({
+    description: 'The revenue of each day of the range, and totals.',
+    type: RevenueDto,
+    example: REVENUE_EXAMPLE,
+    csvExample: REVENUE_CSV_EXAMPLE,
+  })
+  @ApiInvalidRequestResponse('invalid query parameters: to: must not be before from (2003-04-02)')
   async revenue(
     @QueryParams() params: Record<string, unknown>,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<RevenueView | string> {
+  ): Promise<RevenueDto | string> {
     const { from, to, format } = parseRequest(rangeParams, params, 'query parameters');
     response.vary('Accept');
     const revenue = await this.queries.execute(new GetRevenueQuery(from, to));
@@ -71,11 +97,24 @@ export class FinanceController {
   }
 
   @Get('interconnect')
+  @ApiOperation({
+    summary: 'Interconnect message counts per partner network over a range of days',
+    description:
+      'Roles: finance, admin. Outbound is what was CHARGED to the network, inbound what was RECORDED from it.',
+  })
+  @ApiDateRangeQueries()
+  @ApiJsonOrCsvOkResponse({
+    description: 'One row per partner network, totals over the range.',
+    type: InterconnectDto,
+    example: INTERCONNECT_EXAMPLE,
+    csvExample: INTERCONNECT_CSV_EXAMPLE,
+  })
+  @ApiInvalidRequestResponse('invalid query parameters: from: must be a date written YYYY-MM-DD, e.g. 2003-04-01')
   async interconnect(
     @QueryParams() params: Record<string, unknown>,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<{ networks: InterconnectTraffic[] } | string> {
+  ): Promise<InterconnectDto | string> {
     const { from, to, format } = parseRequest(rangeParams, params, 'query parameters');
     response.vary('Accept');
     const networks = await this.queries.execute(new GetInterconnectQuery(from, to));
@@ -86,12 +125,47 @@ export class FinanceController {
 
   /** The charges behind one network's figure on one day: the audit trail from a total to its messages. */
   @Get('interconnect/:network/messages')
+  @ApiOperation({
+    summary: "The charges behind one partner network's interconnect figures on one UTC day",
+    description:
+      'Roles: finance, admin. Oldest sentAt first, keyset-paged; in CSV, the next cursor is in X-Next-Cursor.',
+  })
+  @ApiParam({ name: 'network', enum: PARTNER_NETWORKS, description: 'A partner network: any but O2-UK.' })
+  @ApiQuery({
+    name: 'date',
+    type: 'string',
+    format: 'date',
+    description: 'A UTC day, YYYY-MM-DD.',
+    example: '2003-04-02',
+  })
+  @ApiQuery({
+    name: 'direction',
+    required: false,
+    enum: ['outbound', 'inbound'],
+    description: 'outbound: CHARGED to the network; inbound: RECORDED from it; both when absent.',
+  })
+  @ApiPageQueries('Charges')
+  @ApiJsonOrCsvOkResponse({
+    description: 'One page of charges.',
+    type: ChargesPageDto,
+    example: INTERCONNECT_MESSAGES_EXAMPLE,
+    csvExample: INTERCONNECT_MESSAGES_CSV_EXAMPLE,
+    csvHeaders: {
+      'X-Next-Cursor': {
+        description: 'With CSV only, when there is a next page: pass it back as cursor.',
+        schema: { type: 'string' },
+      },
+    },
+  })
+  @ApiInvalidRequestResponse(
+    'invalid network: (record): Invalid option: expected one of "VODAFONE-UK"|"ORANGE-UK"|"TMOBILE-UK"|"THREE-UK"|"OTHER"',
+  )
   async interconnectMessages(
     @Param('network') networkParam: string,
     @QueryParams() params: Record<string, unknown>,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<{ items: Charge[]; nextCursor: string | null } | string> {
+  ): Promise<ChargesPageDto | string> {
     const network = parseRequest(partnerNetwork, networkParam, 'network');
     const { date, direction, limit, cursor, format } = parseRequest(messagesParams, params, 'query parameters');
     const after = cursor ? this.cursors.decode(cursor, isChargesPosition) : null;
