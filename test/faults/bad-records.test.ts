@@ -43,10 +43,42 @@ const without = (field: string): Record<string, unknown> => {
 
 /** SPEC sections 2 and 6: records the ledger cannot read, each with what the rejection must say. */
 const BAD_RECORDS: BadRecord[] = [
-  { name: 'not JSON', topic: 'messageSent', key: SENDER, value: Buffer.from('{"messageId": "half'), reason: 'NOT_JSON', detail: /JSON/, encoding: 'utf8' },
-  { name: 'not UTF-8', topic: 'messageSent', key: SENDER, value: Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d]), reason: 'NOT_UTF8', detail: /UTF-8/, encoding: 'base64' },
-  { name: 'empty value', topic: 'messageSent', key: SENDER, value: Buffer.alloc(0), reason: 'EMPTY_RECORD', detail: /no value/, encoding: 'utf8' },
-  { name: 'tombstone', topic: 'messageSent', key: SENDER, value: null, reason: 'EMPTY_RECORD', detail: /no value/, encoding: 'utf8' },
+  {
+    name: 'not JSON',
+    topic: 'messageSent',
+    key: SENDER,
+    value: Buffer.from('{"messageId": "half'),
+    reason: 'NOT_JSON',
+    detail: /JSON/,
+    encoding: 'utf8',
+  },
+  {
+    name: 'not UTF-8',
+    topic: 'messageSent',
+    key: SENDER,
+    value: Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d]),
+    reason: 'NOT_UTF8',
+    detail: /UTF-8/,
+    encoding: 'base64',
+  },
+  {
+    name: 'empty value',
+    topic: 'messageSent',
+    key: SENDER,
+    value: Buffer.alloc(0),
+    reason: 'EMPTY_RECORD',
+    detail: /no value/,
+    encoding: 'utf8',
+  },
+  {
+    name: 'tombstone',
+    topic: 'messageSent',
+    key: SENDER,
+    value: null,
+    reason: 'EMPTY_RECORD',
+    detail: /no value/,
+    encoding: 'utf8',
+  },
   {
     name: 'larger than 64 KiB',
     topic: 'messageSent',
@@ -56,10 +88,42 @@ const BAD_RECORDS: BadRecord[] = [
     detail: /65536/,
     encoding: 'utf8',
   },
-  { name: 'JSON array', topic: 'messageSent', key: SENDER, value: Buffer.from('[{"messageId": "M-1"}]'), reason: 'INVALID_RECORD', detail: /\(record\)/, encoding: 'utf8' },
-  { name: 'no messageId', topic: 'messageSent', key: SENDER, value: json(without('messageId')), reason: 'INVALID_RECORD', detail: /messageId/, encoding: 'utf8' },
-  { name: 'messageId of 129 characters', topic: 'messageSent', key: SENDER, value: message({ messageId: 'M'.repeat(129) }), reason: 'INVALID_RECORD', detail: /messageId/, encoding: 'utf8' },
-  { name: 'unknown kind', topic: 'messageSent', key: SENDER, value: message({ kind: 'FAX' }), reason: 'UNKNOWN_VALUE', detail: /kind/, encoding: 'utf8' },
+  {
+    name: 'JSON array',
+    topic: 'messageSent',
+    key: SENDER,
+    value: Buffer.from('[{"messageId": "M-1"}]'),
+    reason: 'INVALID_RECORD',
+    detail: /\(record\)/,
+    encoding: 'utf8',
+  },
+  {
+    name: 'no messageId',
+    topic: 'messageSent',
+    key: SENDER,
+    value: json(without('messageId')),
+    reason: 'INVALID_RECORD',
+    detail: /messageId/,
+    encoding: 'utf8',
+  },
+  {
+    name: 'messageId of 129 characters',
+    topic: 'messageSent',
+    key: SENDER,
+    value: message({ messageId: 'M'.repeat(129) }),
+    reason: 'INVALID_RECORD',
+    detail: /messageId/,
+    encoding: 'utf8',
+  },
+  {
+    name: 'unknown kind',
+    topic: 'messageSent',
+    key: SENDER,
+    value: message({ kind: 'FAX' }),
+    reason: 'UNKNOWN_VALUE',
+    detail: /kind/,
+    encoding: 'utf8',
+  },
   {
     name: 'unknown network',
     topic: 'messageSent',
@@ -78,8 +142,24 @@ const BAD_RECORDS: BadRecord[] = [
     detail: /sender\.msisdn/,
     encoding: 'utf8',
   },
-  { name: 'sentAt without offset', topic: 'messageSent', key: SENDER, value: message({ sentAt: '2003-04-02T10:15:00' }), reason: 'INVALID_RECORD', detail: /sentAt/, encoding: 'utf8' },
-  { name: 'MMS without mms', topic: 'messageSent', key: SENDER, value: message({ kind: 'MMS' }), reason: 'INVALID_RECORD', detail: /mms/, encoding: 'utf8' },
+  {
+    name: 'sentAt without offset',
+    topic: 'messageSent',
+    key: SENDER,
+    value: message({ sentAt: '2003-04-02T10:15:00' }),
+    reason: 'INVALID_RECORD',
+    detail: /sentAt/,
+    encoding: 'utf8',
+  },
+  {
+    name: 'MMS without mms',
+    topic: 'messageSent',
+    key: SENDER,
+    value: message({ kind: 'MMS' }),
+    reason: 'INVALID_RECORD',
+    detail: /mms/,
+    encoding: 'utf8',
+  },
   {
     name: 'SMS with mms',
     topic: 'messageSent',
@@ -89,8 +169,24 @@ const BAD_RECORDS: BadRecord[] = [
     detail: /mms/,
     encoding: 'utf8',
   },
-  { name: 'bad roamingCountry', topic: 'messageSent', key: null, value: message({ roamingCountry: 'Germany' }), reason: 'INVALID_RECORD', detail: /roamingCountry/, encoding: 'utf8' },
-  { name: 'purchase not JSON', topic: 'boltOnPurchased', key: BUYER, value: Buffer.from('purchase GBP3 please'), reason: 'NOT_JSON', detail: /JSON/, encoding: 'utf8' },
+  {
+    name: 'bad roamingCountry',
+    topic: 'messageSent',
+    key: null,
+    value: message({ roamingCountry: 'Germany' }),
+    reason: 'INVALID_RECORD',
+    detail: /roamingCountry/,
+    encoding: 'utf8',
+  },
+  {
+    name: 'purchase not JSON',
+    topic: 'boltOnPurchased',
+    key: BUYER,
+    value: Buffer.from('purchase GBP3 please'),
+    reason: 'NOT_JSON',
+    detail: /JSON/,
+    encoding: 'utf8',
+  },
   {
     name: 'purchase without purchaseId',
     topic: 'boltOnPurchased',
@@ -129,18 +225,28 @@ describe('records the ledger cannot read', () => {
         bad.topic === 'messageSent'
           ? {
               key: bad.key,
-              value: json(messageSent({ messageId: `GOOD-${tag}-${index}`, sender: { msisdn: SENDER, network: 'O2-UK' } })),
+              value: json(
+                messageSent({ messageId: `GOOD-${tag}-${index}`, sender: { msisdn: SENDER, network: 'O2-UK' } }),
+              ),
               expect: { kind: 'message', messageId: `GOOD-${tag}-${index}` },
             }
           : {
               key: BUYER,
-              value: json({ purchaseId: `R-${tag}-${index}`, msisdn: BUYER, boltOn: 'GBP3', purchasedAt: '2003-04-01T09:00:00Z' }),
+              value: json({
+                purchaseId: `R-${tag}-${index}`,
+                msisdn: BUYER,
+                boltOn: 'GBP3',
+                purchasedAt: '2003-04-01T09:00:00Z',
+              }),
               expect: { kind: 'purchase', purchaseId: `R-${tag}-${index}` },
             };
       if (good.expect.kind === 'message') goodMessages.push(good.expect.messageId);
       if (good.expect.kind === 'purchase') goodPurchases.push(good.expect.purchaseId);
       const before = run.placed.length;
-      await run.producer.send(run.topics[bad.topic], [{ key: bad.key, value: bad.value, expect: { kind: 'unreadable', what: bad.name } }, good]);
+      await run.producer.send(run.topics[bad.topic], [
+        { key: bad.key, value: bad.value, expect: { kind: 'unreadable', what: bad.name } },
+        good,
+      ]);
       placedBad.set(run.placed[before], bad);
     }
     await waitUntilConsumed(run.pool, run.placed, ledger.url, 60_000);
@@ -155,7 +261,9 @@ describe('records the ledger cannot read', () => {
     const pages: ApiResponse[] = [];
     let cursor: string | null = null;
     do {
-      const page: ApiResponse = await api.get(`/v1/rejections?limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: ApiResponse = await api.get(
+        `/v1/rejections?limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       pages.push(page);
       expect(page.status).toBe(200);
       cursor = page.body.nextCursor as string | null;
@@ -167,21 +275,36 @@ describe('records the ledger cannot read', () => {
     const api = apiClient(ledger.url);
     for (const messageId of goodMessages) {
       const charge = await api.get(`/v1/messages/${messageId}`);
-      expect({ messageId, status: charge.status, charged: charge.body.status }).toEqual({ messageId, status: 200, charged: 'CHARGED' });
+      expect({ messageId, status: charge.status, charged: charge.body.status }).toEqual({
+        messageId,
+        status: 200,
+        charged: 'CHARGED',
+      });
     }
     const balance = await api.get(`/v1/subscribers/${BUYER}/balance`);
     expect(balance.status).toBe(200);
-    expect(balance.body.boltOns.map((boltOn: { purchaseId: string }) => boltOn.purchaseId).sort()).toEqual([...goodPurchases].sort());
+    expect(balance.body.boltOns.map((boltOn: { purchaseId: string }) => boltOn.purchaseId).sort()).toEqual(
+      [...goodPurchases].sort(),
+    );
   });
 
   it('lists each bad record exactly once in /v1/rejections, with reason, detail, raw bytes and origin', async () => {
     const { items } = await allRejections();
     expect(items).toHaveLength(BAD_RECORDS.length);
     for (const [placed, bad] of placedBad) {
-      const matching = items.filter((item) => item.topic === placed.topic && item.partition === placed.partition && item.offset === String(placed.offset));
+      const matching = items.filter(
+        (item) =>
+          item.topic === placed.topic && item.partition === placed.partition && item.offset === String(placed.offset),
+      );
       expect({ name: bad.name, found: matching.length }).toEqual({ name: bad.name, found: 1 });
       const [item] = matching;
-      expect({ name: bad.name, source: item.source, key: item.key, reason: item.reason, payloadEncoding: item.payloadEncoding }).toEqual({
+      expect({
+        name: bad.name,
+        source: item.source,
+        key: item.key,
+        reason: item.reason,
+        payloadEncoding: item.payloadEncoding,
+      }).toEqual({
         name: bad.name,
         source: 'kafka',
         key: bad.key,
@@ -189,8 +312,12 @@ describe('records the ledger cannot read', () => {
         payloadEncoding: bad.encoding,
       });
       expect(item.detail).toMatch(bad.detail);
-      const raw = item.payloadEncoding === 'base64' ? Buffer.from(item.payload, 'base64') : Buffer.from(item.payload, 'utf8');
-      expect({ name: bad.name, sameBytes: raw.equals(bad.value ?? Buffer.alloc(0)) }).toEqual({ name: bad.name, sameBytes: true });
+      const raw =
+        item.payloadEncoding === 'base64' ? Buffer.from(item.payload, 'base64') : Buffer.from(item.payload, 'utf8');
+      expect({ name: bad.name, sameBytes: raw.equals(bad.value ?? Buffer.alloc(0)) }).toEqual({
+        name: bad.name,
+        sameBytes: true,
+      });
       expect(Number.isNaN(Date.parse(item.receivedAt))).toBe(false);
     }
   });
@@ -207,9 +334,13 @@ describe('records the ledger cannot read', () => {
     expect(new Set(positions).size).toBe(positions.length);
 
     const api = apiClient(ledger.url);
-    const second = await api.get(`/v1/rejections?limit=5&cursor=${encodeURIComponent(pages[0].body.nextCursor as string)}`);
+    const second = await api.get(
+      `/v1/rejections?limit=5&cursor=${encodeURIComponent(pages[0].body.nextCursor as string)}`,
+    );
     expect(second.body).toEqual(pages[1].body);
-    const tampered = await api.get(`/v1/rejections?limit=5&cursor=${encodeURIComponent(`${pages[0].body.nextCursor as string}x`)}`);
+    const tampered = await api.get(
+      `/v1/rejections?limit=5&cursor=${encodeURIComponent(`${pages[0].body.nextCursor as string}x`)}`,
+    );
     expect(tampered.status).toBe(400);
   });
 
@@ -230,7 +361,10 @@ describe('records the ledger cannot read', () => {
         });
         expect(letter!.headers['ledger-detail']).toMatch(bad.detail);
         expect({ name: bad.name, key: letter!.key }).toEqual({ name: bad.name, key: bad.key });
-        expect({ name: bad.name, sameBytes: (letter!.value ?? Buffer.alloc(0)).equals(bad.value ?? Buffer.alloc(0)) }).toEqual({
+        expect({
+          name: bad.name,
+          sameBytes: (letter!.value ?? Buffer.alloc(0)).equals(bad.value ?? Buffer.alloc(0)),
+        }).toEqual({
           name: bad.name,
           sameBytes: true,
         });

@@ -34,11 +34,17 @@ describe('exactly once under faults', () => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!service.running) {
-        throw new Error(`the service did not recover on its own: it exited ${JSON.stringify(service.exit)}\n${service.tail(60)}`);
+        throw new Error(
+          `the service did not recover on its own: it exited ${JSON.stringify(service.exit)}\n${service.tail(60)}`,
+        );
       }
-      const status = await fetch(`${service.url}/health`).then((response) => response.status, () => 0);
+      const status = await fetch(`${service.url}/health`, { signal: AbortSignal.timeout(5_000) }).then(
+        (response) => response.status,
+        () => 0,
+      );
       if (status === 200) return;
-      if (Date.now() > deadline) throw new Error(`/health still answers ${status} after ${timeoutMs} ms\n${service.tail(60)}`);
+      if (Date.now() > deadline)
+        throw new Error(`/health still answers ${status} after ${timeoutMs} ms\n${service.tail(60)}`);
       await sleep(250);
     }
   };
@@ -50,33 +56,42 @@ describe('exactly once under faults', () => {
     await run.connect();
     await run.purchaseBoltOns();
 
+    // FAULTS_KILLS=4 for one more; each SIGKILL costs about 30 s (see the restart below).
     const kills = Number(process.env.FAULTS_KILLS ?? 3);
-    const parts = run.messageParts(kills + 1);
-    let producing = run.producer.send(run.topics.messageSent, parts[0], 250);
-    let healthyAt = Date.now();
+    const parts = run.messageParts(Array<number>(kills + 1).fill(1));
     for (let kill = 1; kill <= kills; kill += 1) {
+      // About 2,500 records a second from the moment the service is healthy (the first time: from
+      // the stream's start), so that the kill finds it at work; the rest of the part goes on while it is down.
+      const producing = run.producer.send(run.topics.messageSent, parts[kill - 1], 125, 40);
       const delay = between(100, 2_000);
-      await sleep(healthyAt + delay - Date.now());
+      await sleep(delay);
       const exit = await ledger.kill('SIGKILL');
       expect(exit.signal).toBe('SIGKILL');
-      run.log.note(`SIGKILL #${kill}, ${delay} ms after healthy: ${await run.progress()}`);
+      run.log.note(`SIGKILL #${kill}, ${delay} ms into the part: ${await run.progress()}`);
       await producing;
-      // The next part goes to Kafka while no ledger runs.
-      producing = run.producer.send(run.topics.messageSent, parts[kill], 250);
+      // Healthy only once the group lets it in: after the killed member's 30 s session has run out.
       await ledger.start();
-      healthyAt = Date.now();
       run.log.note(`restarted and healthy: ${await run.progress()}`);
     }
-    await producing;
+    await run.producer.send(run.topics.messageSent, parts[kills], 500);
 
     expect(await run.exactlyOnceProblems(ledger.url)).toEqual([]);
+    expect(await run.readModelsMatchEvents()).toMatchObject({ code: 0 });
 
     // The dead letters may repeat after a crash (they go out before the commit) but never go missing.
     const deadLetters = await readDeadLetters(run.environment, deadLetterTopic(run.topics.messageSent));
-    const unreadable = run.placed.filter((record) => record.topic === run.topics.messageSent && record.expect.kind === 'unreadable');
-    expect(unreadable.filter((record) => !deadLetters.has(`${record.partition}:${record.offset}`)).map((r) => `${r.partition}:${r.offset}`)).toEqual([]);
+    const unreadable = run.placed.filter(
+      (record) => record.topic === run.topics.messageSent && record.expect.kind === 'unreadable',
+    );
+    expect(
+      unreadable
+        .filter((record) => !deadLetters.has(`${record.partition}:${record.offset}`))
+        .map((r) => `${r.partition}:${r.offset}`),
+    ).toEqual([]);
     const repeats = [...deadLetters.values()].filter(({ count }) => count > 1).length;
-    run.log.note(`${unreadable.length} unreadable records, all on the dead-letter topic (${repeats} there more than once)`);
+    run.log.note(
+      `${unreadable.length} unreadable records, all on the dead-letter topic (${repeats} there more than once)`,
+    );
   }, 300_000);
 
   it('records every record exactly once while instances of one group are killed, join and leave', async () => {
@@ -86,7 +101,7 @@ describe('exactly once under faults', () => {
     await second.start();
     await run.connect();
     await run.purchaseBoltOns();
-    const parts = run.messageParts(3);
+    const parts = run.messageParts([1, 1, 2]);
 
     let producing = run.producer.send(run.topics.messageSent, parts[0], 250);
     const delay = between(100, 2_000);
@@ -102,14 +117,16 @@ describe('exactly once under faults', () => {
     run.log.note(`a back: ${await run.progress()}`);
     await producing;
 
-    producing = run.producer.send(run.topics.messageSent, parts[2], 250, 20);
-    await sleep(between(100, 2_000));
+    // The largest part at full speed, so that b leaves while the group has work in hand.
+    producing = run.producer.send(run.topics.messageSent, parts[2], 500);
+    await sleep(between(100, 1_500));
     const left = Date.now();
     const exit = await second.kill('SIGTERM');
     run.log.note(`b left on SIGTERM in ${Date.now() - left} ms (${JSON.stringify(exit)}): ${await run.progress()}`);
     await producing;
 
     expect(await run.exactlyOnceProblems(first.url)).toEqual([]);
+    expect(await run.readModelsMatchEvents()).toMatchObject({ code: 0 });
     await recovers(third);
   }, 300_000);
 
@@ -148,8 +165,12 @@ describe('exactly once under faults', () => {
       if (!ledger.running) await ledger.start();
     }
     const problems = await run.exactlyOnceProblems(ledger.url);
-    if (recovery) throw new Error(`${recovery.message}\n(exactly once after a restart by the test: ${problems.length === 0 ? 'holds' : problems.join(' | ')})`);
+    if (recovery)
+      throw new Error(
+        `${recovery.message}\n(exactly once after a restart by the test: ${problems.length === 0 ? 'holds' : problems.join(' | ')})`,
+      );
     expect(problems).toEqual([]);
+    expect(await run.readModelsMatchEvents()).toMatchObject({ code: 0 });
   }, 180_000);
 
   describe('on SIGTERM', () => {
@@ -181,6 +202,7 @@ describe('exactly once under faults', () => {
       const ledger = run.services[0];
       await ledger.start();
       expect(await run.exactlyOnceProblems(ledger.url)).toEqual([]);
+      expect(await run.readModelsMatchEvents()).toMatchObject({ code: 0 });
     }, 120_000);
   });
 
@@ -191,9 +213,10 @@ describe('exactly once under faults', () => {
     await ledger.start();
     await run.connect();
     await run.purchaseBoltOns();
-    const [before, after] = run.messageParts(2);
+    const [before, after] = run.messageParts([1, 1]);
 
-    await run.producer.send(run.topics.messageSent, before, 250, 20);
+    // At full speed, so that the broker goes down with records still to be consumed.
+    await run.producer.send(run.topics.messageSent, before, 1_000);
     run.log.note(`first half produced: ${await run.progress()}`);
     const stopped = Date.now();
     await restartKafka();
@@ -203,5 +226,6 @@ describe('exactly once under faults', () => {
 
     await recovers(ledger, 120_000);
     expect(await run.exactlyOnceProblems(ledger.url, 180_000)).toEqual([]);
+    expect(await run.readModelsMatchEvents()).toMatchObject({ code: 0 });
   }, 360_000);
 });

@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs';
 import type pg from 'pg';
 import { isolatedEnvironment, type Environment } from '../support/ledger-harness.js';
-import { ServiceProcess } from '../support/service-process.js';
+import { runLedgerCli, ServiceProcess } from '../support/service-process.js';
 import {
   buildWorkload,
   dropDatabase,
@@ -77,14 +77,24 @@ export class Scenario {
     this.log.note(`${this.workload.purchases.length} purchase records recorded`);
   }
 
-  /** The message stream cut in `parts` nearly equal parts, in order. */
-  messageParts(parts: number): (typeof this.workload.messages)[] {
-    const size = Math.ceil(this.workload.messages.length / parts);
-    return Array.from({ length: parts }, (_, index) => this.workload.messages.slice(index * size, (index + 1) * size));
+  /** The message stream cut, in order, into parts sized by the weights given. */
+  messageParts(weights: readonly number[]): (typeof this.workload.messages)[] {
+    const total = weights.reduce((sum, weight) => sum + weight, 0);
+    const messages = this.workload.messages;
+    let start = 0;
+    let cumulative = 0;
+    return weights.map((weight) => {
+      cumulative += weight;
+      const end = Math.round((messages.length * cumulative) / total);
+      const part = messages.slice(start, end);
+      start = end;
+      return part;
+    });
   }
 
   async progress(): Promise<string> {
-    const recorded = await recordedSoFar(this.pool).catch(() => NaN);
+    // A connection of the test's own pool may have just been cut: one more try on a fresh one.
+    const recorded = await recordedSoFar(this.pool).catch(async () => recordedSoFar(this.pool).catch(() => NaN));
     return `${recorded} of ${this.placed.length} produced recorded`;
   }
 
@@ -95,6 +105,20 @@ export class Scenario {
     const problems = await exactlyOnceProblems(this.pool, this.workload, this.placed);
     this.log.note(problems.length === 0 ? 'exactly once holds' : `PROBLEMS: ${problems.join(' | ')}`);
     return problems;
+  }
+
+  /** SPEC section 6: every read model equals its rebuild from the event store (`npm run ledger -- verify`). */
+  async readModelsMatchEvents(): Promise<{ code: number | null; output: string }> {
+    const verify = await runLedgerCli(this.environment, ['verify']);
+    this.log.note(`ledger verify: exit ${verify.code}`);
+    // The progress bar redraws itself; keep the verdict lines.
+    return {
+      code: verify.code,
+      output: verify.output
+        .split(/[\r\n]/)
+        .filter((line) => !line.includes('['))
+        .join('\n'),
+    };
   }
 
   /** The dead letters on `<topic>.dlq`: how many times each source offset was copied there. */
@@ -121,11 +145,12 @@ export interface DeadLetter {
 }
 
 /** Reads a dead-letter topic from the beginning to its current end, keyed by source partition:offset. */
-export async function readDeadLetters(
-  environment: Environment,
-  topic: string,
-): Promise<Map<string, DeadLetter>> {
-  const kafka = new Kafka({ clientId: 'fault-dlq-reader', brokers: environment.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+export async function readDeadLetters(environment: Environment, topic: string): Promise<Map<string, DeadLetter>> {
+  const kafka = new Kafka({
+    clientId: 'fault-dlq-reader',
+    brokers: environment.env.KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]));
@@ -142,7 +167,9 @@ export async function readDeadLetters(
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
-            const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+            const headers = Object.fromEntries(
+              Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+            );
             const source = `${headers['ledger-source-partition']}:${headers['ledger-source-offset']}`;
             const seen = found.get(source);
             found.set(source, {

@@ -61,7 +61,11 @@ export interface WorkloadOptions {
   repeatEvery?: number;
 }
 
-const BOLT_ONS = { GBP3: { units: 50, pricePence: 300 }, GBP5: { units: 100, pricePence: 500 }, GBP16: { units: 400, pricePence: 1600 } };
+const BOLT_ONS = {
+  GBP3: { units: 50, pricePence: 300 },
+  GBP5: { units: 100, pricePence: 500 },
+  GBP16: { units: 400, pricePence: 1600 },
+};
 const PAYG = { SMS: 10, MMS: 35 } as const;
 const UNITS = { SMS: 1, MMS: 4 } as const;
 const PARTNERS = ['O2-UK', 'VODAFONE-UK', 'ORANGE-UK', 'TMOBILE-UK'] as const;
@@ -130,7 +134,10 @@ export function buildWorkload(options: WorkloadOptions): Workload {
     }
     if (index > 0 && index % repeatEvery === 0 && sent.length > 10) {
       const first = sent[(index * 7919) % sent.length];
-      messages.push({ ...first, expect: { kind: 'repeat', messageId: (first.expect as { messageId: string }).messageId } });
+      messages.push({
+        ...first,
+        expect: { kind: 'repeat', messageId: (first.expect as { messageId: string }).messageId },
+      });
       continue;
     }
     const msisdn = msisdns[(index * 31) % msisdns.length];
@@ -144,7 +151,10 @@ export function buildWorkload(options: WorkloadOptions): Workload {
         kind,
         sentAt: new Date(start + index * 1000).toISOString(),
         sender: { msisdn, network: 'O2-UK' },
-        recipient: { msisdn: `4478009${String(index % 100000).padStart(5, '0')}`, network: PARTNERS[Math.floor(index / 3) % PARTNERS.length] },
+        recipient: {
+          msisdn: `4478009${String(index % 100000).padStart(5, '0')}`,
+          network: PARTNERS[Math.floor(index / 3) % PARTNERS.length],
+        },
         roamingCountry: ROAMING[index % ROAMING.length],
         ...(kind === 'MMS' ? { mms: { sizeBytes: 1000 + index, content: ['image', 'text'] } } : {}),
       }),
@@ -165,7 +175,8 @@ function rate(
   boltOns: Map<string, ExpectedBoltOn>,
 ): ExpectedCharge {
   const needed = UNITS[kind];
-  if (holdings.reduce((sum, holding) => sum + holding.remaining, 0) < needed) return { msisdn, units: 0, pence: PAYG[kind] };
+  if (holdings.reduce((sum, holding) => sum + holding.remaining, 0) < needed)
+    return { msisdn, units: 0, pence: PAYG[kind] };
   let outstanding = needed;
   for (const holding of holdings) {
     const units = Math.min(outstanding, holding.remaining);
@@ -179,9 +190,17 @@ function rate(
 function unreadableRecord(tag: string, index: number, ordinal: number, msisdn: string): OutgoingRecord {
   switch (ordinal % 5) {
     case 0:
-      return { key: msisdn, value: Buffer.from(`not json ${tag} ${index}`), expect: { kind: 'unreadable', what: 'not JSON' } };
+      return {
+        key: msisdn,
+        value: Buffer.from(`not json ${tag} ${index}`),
+        expect: { kind: 'unreadable', what: 'not JSON' },
+      };
     case 1:
-      return { key: msisdn, value: Buffer.from([0xff, 0xfe, 0xc3, 0x28, index & 0xff, index >> 8]), expect: { kind: 'unreadable', what: 'not UTF-8' } };
+      return {
+        key: msisdn,
+        value: Buffer.from([0xff, 0xfe, 0xc3, 0x28, index & 0xff, index >> 8]),
+        expect: { kind: 'unreadable', what: 'not UTF-8' },
+      };
     case 2:
       return { key: msisdn, value: null, expect: { kind: 'unreadable', what: 'tombstone' } };
     case 3:
@@ -246,7 +265,9 @@ export class FaultProducer {
       });
       this.inFlight = sending.catch(() => undefined);
       const metadata = await sending;
-      const next = new Map(metadata.map((entry) => [entry.partition, BigInt(entry.baseOffset ?? entry.offset ?? '-1')]));
+      const next = new Map(
+        metadata.map((entry) => [entry.partition, BigInt(entry.baseOffset ?? entry.offset ?? '-1')]),
+      );
       for (const { record, partition } of slice) {
         const offset = next.get(partition);
         if (offset === undefined || offset < 0n) throw new Error(`no offset acknowledged for ${topic}[${partition}]`);
@@ -295,7 +316,12 @@ export async function recordedSoFar(pool: pg.Pool): Promise<number> {
  * Waits until the ledger's offsets in Postgres stand at the end of every partition produced to,
  * and until GET /v1/ingest shows no lag anywhere.
  */
-export async function waitUntilConsumed(pool: pg.Pool, placed: readonly PlacedRecord[], url: string | null, timeoutMs = 120_000): Promise<void> {
+export async function waitUntilConsumed(
+  pool: pg.Pool,
+  placed: readonly PlacedRecord[],
+  url: string | null,
+  timeoutMs = 120_000,
+): Promise<void> {
   const expected = producedCounts(placed);
   const deadline = Date.now() + timeoutMs;
   let behind: string[] = ['nothing read yet'];
@@ -309,7 +335,8 @@ export async function waitUntilConsumed(pool: pg.Pool, placed: readonly PlacedRe
       for (const [key, count] of expected) {
         const next = recorded.get(key) ?? 0n;
         // An offset past what was produced means records skipped: fail now rather than by timeout.
-        if (next > count) throw new Error(`${key} is recorded up to offset ${next} but only ${count} records were produced`);
+        if (next > count)
+          throw new Error(`${key} is recorded up to offset ${next} but only ${count} records were produced`);
         if (next < count) behind.push(`${key} at ${next} of ${count}`);
       }
     } catch (error) {
@@ -334,7 +361,11 @@ export async function waitUntilConsumed(pool: pg.Pool, placed: readonly PlacedRe
  * the units and pence the rules give in production order), each unreadable record exactly one
  * rejection with its raw bytes, nothing else, and the bolt-on sums hold.
  */
-export async function exactlyOnceProblems(pool: pg.Pool, workload: Workload, placed: readonly PlacedRecord[]): Promise<string[]> {
+export async function exactlyOnceProblems(
+  pool: pg.Pool,
+  workload: Workload,
+  placed: readonly PlacedRecord[],
+): Promise<string[]> {
   const problems: string[] = [];
   const report = (list: string[], what: string): void => {
     if (list.length > 0) problems.push(`${list.length} ${what}, e.g. ${list.slice(0, 5).join(', ')}`);
@@ -348,27 +379,43 @@ export async function exactlyOnceProblems(pool: pg.Pool, workload: Workload, pla
   }
   for (const [key, offsets] of byPartition) {
     const sorted = [...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (sorted.some((offset, index) => offset !== BigInt(index))) problems.push(`${key}: produced offsets are not 0..${offsets.length - 1}`);
+    if (sorted.some((offset, index) => offset !== BigInt(index)))
+      problems.push(`${key}: produced offsets are not 0..${offsets.length - 1}`);
   }
 
   const expectedKeys = new Set<string>();
   for (const { expect: expectation } of placed) {
-    if (expectation.kind === 'message' || expectation.kind === 'repeat') expectedKeys.add(`message:${expectation.messageId}`);
+    if (expectation.kind === 'message' || expectation.kind === 'repeat')
+      expectedKeys.add(`message:${expectation.messageId}`);
     if (expectation.kind === 'purchase') expectedKeys.add(`purchase:${expectation.purchaseId}`);
   }
   const events = await pool.query<{ idempotency_key: string; n: string }>(
     'SELECT idempotency_key, count(*) AS n FROM events GROUP BY idempotency_key',
   );
   const eventKeys = new Map(events.rows.map((row) => [row.idempotency_key, Number(row.n)]));
-  report([...expectedKeys].filter((key) => !eventKeys.has(key)), 'inputs without an event (lost)');
-  report([...eventKeys].filter(([, n]) => n > 1).map(([key, n]) => `${key} x${n}`), 'inputs with more than one event (doubled)');
-  report([...eventKeys.keys()].filter((key) => !expectedKeys.has(key)), 'events for no input produced');
-  const totalEvents = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0].n);
-  if (totalEvents !== expectedKeys.size) problems.push(`${totalEvents} events for ${expectedKeys.size} distinct valid inputs`);
-
-  const charges = await pool.query<{ message_id: string; status: string; units: number; pence: number; sender_msisdn: string }>(
-    'SELECT message_id, status, units, pence, sender_msisdn FROM charges',
+  report(
+    [...expectedKeys].filter((key) => !eventKeys.has(key)),
+    'inputs without an event (lost)',
   );
+  report(
+    [...eventKeys].filter(([, n]) => n > 1).map(([key, n]) => `${key} x${n}`),
+    'inputs with more than one event (doubled)',
+  );
+  report(
+    [...eventKeys.keys()].filter((key) => !expectedKeys.has(key)),
+    'events for no input produced',
+  );
+  const totalEvents = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0].n);
+  if (totalEvents !== expectedKeys.size)
+    problems.push(`${totalEvents} events for ${expectedKeys.size} distinct valid inputs`);
+
+  const charges = await pool.query<{
+    message_id: string;
+    status: string;
+    units: number;
+    pence: number;
+    sender_msisdn: string;
+  }>('SELECT message_id, status, units, pence, sender_msisdn FROM charges');
   const seen = new Set<string>();
   const wrong: string[] = [];
   for (const row of charges.rows) {
@@ -376,33 +423,57 @@ export async function exactlyOnceProblems(pool: pg.Pool, workload: Workload, pla
     const expected = workload.expectedCharges.get(row.message_id);
     if (!expected) wrong.push(`${row.message_id} was never produced`);
     else if (row.status !== 'CHARGED' || row.units !== expected.units || row.pence !== expected.pence) {
-      wrong.push(`${row.message_id}: ${row.status} ${row.units}u ${row.pence}p, expected CHARGED ${expected.units}u ${expected.pence}p`);
+      wrong.push(
+        `${row.message_id}: ${row.status} ${row.units}u ${row.pence}p, expected CHARGED ${expected.units}u ${expected.pence}p`,
+      );
     }
   }
   report(wrong, 'charges that differ from the rules applied in production order');
   const producedMessages = new Set(placed.flatMap(({ expect: e }) => (e.kind === 'message' ? [e.messageId] : [])));
-  report([...producedMessages].filter((id) => !seen.has(id)), 'produced messages without a charge');
-  if (charges.rows.length !== producedMessages.size) problems.push(`${charges.rows.length} charges for ${producedMessages.size} distinct messages`);
+  report(
+    [...producedMessages].filter((id) => !seen.has(id)),
+    'produced messages without a charge',
+  );
+  if (charges.rows.length !== producedMessages.size)
+    problems.push(`${charges.rows.length} charges for ${producedMessages.size} distinct messages`);
 
   const unreadable = new Map(
-    placed.filter(({ expect: e }) => e.kind === 'unreadable').map((record) => [`${record.topic}:${record.partition}:${record.offset}`, record]),
+    placed
+      .filter(({ expect: e }) => e.kind === 'unreadable')
+      .map((record) => [`${record.topic}:${record.partition}:${record.offset}`, record]),
   );
-  const rejections = await pool.query<{ topic: string; partition: number; offset: string; payload: Buffer; source: string; key: string | null }>(
-    'SELECT source, topic, partition, "offset", key, payload FROM rejections',
-  );
+  const rejections = await pool.query<{
+    topic: string;
+    partition: number;
+    offset: string;
+    payload: Buffer;
+    source: string;
+    key: string | null;
+  }>('SELECT source, topic, partition, "offset", key, payload FROM rejections');
   const rejectedAt = new Map<string, number>();
   const badPayload: string[] = [];
   for (const row of rejections.rows) {
     const position = `${row.topic}:${row.partition}:${row.offset}`;
     rejectedAt.set(position, (rejectedAt.get(position) ?? 0) + 1);
     const record = unreadable.get(position);
-    if (record && (!row.payload.equals(record.value ?? Buffer.alloc(0)) || row.key !== record.key)) badPayload.push(position);
+    if (record && (!row.payload.equals(record.value ?? Buffer.alloc(0)) || row.key !== record.key))
+      badPayload.push(position);
   }
-  report([...unreadable.keys()].filter((position) => !rejectedAt.has(position)), 'unreadable records without a rejection (lost)');
-  report([...rejectedAt].filter(([, n]) => n > 1).map(([position, n]) => `${position} x${n}`), 'records rejected more than once');
-  report([...rejectedAt.keys()].filter((position) => !unreadable.has(position)), 'rejections of records that were readable');
+  report(
+    [...unreadable.keys()].filter((position) => !rejectedAt.has(position)),
+    'unreadable records without a rejection (lost)',
+  );
+  report(
+    [...rejectedAt].filter(([, n]) => n > 1).map(([position, n]) => `${position} x${n}`),
+    'records rejected more than once',
+  );
+  report(
+    [...rejectedAt.keys()].filter((position) => !unreadable.has(position)),
+    'rejections of records that were readable',
+  );
   report(badPayload, 'rejections whose key or raw bytes differ from the record');
-  if (rejections.rows.length !== unreadable.size) problems.push(`${rejections.rows.length} rejections for ${unreadable.size} unreadable records`);
+  if (rejections.rows.length !== unreadable.size)
+    problems.push(`${rejections.rows.length} rejections for ${unreadable.size} unreadable records`);
 
   const boltOns = await pool.query<{
     purchase_id: string;
@@ -430,7 +501,9 @@ export async function exactlyOnceProblems(pool: pg.Pool, workload: Workload, pla
     const expected = workload.expectedBoltOns.get(row.purchase_id);
     const recognised = expected ? Math.floor((expected.pricePence * expected.unitsUsed) / expected.units) : -1;
     if (!expected || row.units - row.units_remaining !== expected.unitsUsed || row.recognised_pence !== recognised) {
-      usage.push(`${row.purchase_id}: used ${row.units - row.units_remaining}, recognised ${row.recognised_pence}p; expected ${expected?.unitsUsed} and ${recognised}p`);
+      usage.push(
+        `${row.purchase_id}: used ${row.units - row.units_remaining}, recognised ${row.recognised_pence}p; expected ${expected?.unitsUsed} and ${recognised}p`,
+      );
     }
   }
   report(sums, 'bolt-ons whose sums do not hold');
@@ -442,7 +515,10 @@ export async function exactlyOnceProblems(pool: pg.Pool, workload: Workload, pla
 
 /** The topics of one environment, by their contract names. */
 export function inputTopics(environment: Environment): { messageSent: string; boltOnPurchased: string } {
-  return { messageSent: environment.topic(TOPICS.messageSent), boltOnPurchased: environment.topic(TOPICS.boltOnPurchased) };
+  return {
+    messageSent: environment.topic(TOPICS.messageSent),
+    boltOnPurchased: environment.topic(TOPICS.boltOnPurchased),
+  };
 }
 
 /** Drops an environment's database once its services are gone (KEEP_TEST_DATABASE keeps it). */

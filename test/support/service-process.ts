@@ -2,12 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from './ledger-harness.js';
 
-/** The built service (`npm run build`), run exactly as `npm run start:prod` runs it. */
-export const SERVICE_ENTRY = fileURLToPath(new URL('../../dist/apps/ledger/src/main.js', import.meta.url));
+/** The built service (`npm run build`), run exactly as `npm run start:prod` runs it; LEDGER_SERVICE_ENTRY points elsewhere. */
+export const SERVICE_ENTRY =
+  process.env.LEDGER_SERVICE_ENTRY ?? fileURLToPath(new URL('../../dist/apps/ledger/src/main.js', import.meta.url));
 
 export interface ServiceExit {
   code: number | null;
@@ -82,12 +83,18 @@ export class ServiceProcess {
   /** Spawns the service on a fresh free port and waits for /health 200. */
   async start(): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
-    if (!existsSync(SERVICE_ENTRY)) {
-      throw new Error(`${SERVICE_ENTRY} is missing: run \`npm run build\` before the fault tests`);
+    // A build running beside the tests empties dist/ for a few seconds: wait that long, no more.
+    for (let waited = 0; !existsSync(SERVICE_ENTRY); waited += 500) {
+      if (waited >= 30_000)
+        throw new Error(`${SERVICE_ENTRY} is missing: run \`npm run build\` before the fault tests`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
     this.currentPort = await freePort();
     this.starts += 1;
-    appendFileSync(this.logFile, `\n===== ${new Date().toISOString()} start #${this.starts} of ${this.name} on port ${this.currentPort}\n`);
+    appendFileSync(
+      this.logFile,
+      `\n===== ${new Date().toISOString()} start #${this.starts} of ${this.name} on port ${this.currentPort}\n`,
+    );
     const log = openSync(this.logFile, 'a');
     try {
       const child = spawn(process.execPath, [SERVICE_ENTRY], {
@@ -125,7 +132,9 @@ export class ServiceProcess {
     let last = 'no answer yet';
     while (Date.now() < deadline) {
       if (!this.running) {
-        throw new Error(`${this.name} exited (${JSON.stringify(this.lastExit)}) before /health answered 200\n${this.tail()}`);
+        throw new Error(
+          `${this.name} exited (${JSON.stringify(this.lastExit)}) before /health answered 200\n${this.tail()}`,
+        );
       }
       try {
         const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2_000) });
@@ -144,9 +153,14 @@ export class ServiceProcess {
     if (!this.child || !this.exited) throw new Error(`${this.name} was never started`);
     if (!this.running) return this.lastExit!;
     this.child.kill(signal);
-    const exit = await Promise.race([this.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref())]);
+    const exit = await Promise.race([
+      this.exited,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref()),
+    ]);
     if (exit === null) {
-      throw new Error(`${this.name} (pid ${this.pid}) was still running ${timeoutMs} ms after ${signal}\n${this.tail()}`);
+      throw new Error(
+        `${this.name} (pid ${this.pid}) was still running ${timeoutMs} ms after ${signal}\n${this.tail()}`,
+      );
     }
     return exit;
   }
@@ -175,6 +189,26 @@ export class ServiceProcess {
   }
 }
 
+/** The built `npm run ledger` CLI beside the service (`rebuild`, `verify`), run in an environment; its exit code and output. */
+export async function runLedgerCli(
+  environment: Environment,
+  args: string[],
+  timeoutMs = 120_000,
+): Promise<{ code: number | null; output: string }> {
+  const cli = join(dirname(SERVICE_ENTRY), 'cli', 'ledger-cli.js');
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { ...inheritedEnv(), ...environment.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  return { code, output };
+}
+
 /** The test runner's environment less what is Jest's own (its ESM flag, its worker ids). */
 function inheritedEnv(): Record<string, string> {
   const env: Record<string, string> = {};
@@ -186,7 +220,10 @@ function inheritedEnv(): Record<string, string> {
 }
 
 /** Starts one instance of the service in the given environment and waits until it is healthy. */
-export async function startService(environment: Environment, options: ServiceProcessOptions = {}): Promise<ServiceProcess> {
+export async function startService(
+  environment: Environment,
+  options: ServiceProcessOptions = {},
+): Promise<ServiceProcess> {
   const service = new ServiceProcess(environment, options);
   await service.start();
   return service;

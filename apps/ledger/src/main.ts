@@ -11,7 +11,8 @@ async function bootstrap(): Promise<void> {
   // Lines logged while the modules start are held until the pino logger takes over, then written by it.
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { rawBody: true, bufferLogs: true });
   app.useLogger(app.get(PinoBackedLogger));
-  app.enableShutdownHooks();
+  // SIGTERM: finish or abandon the slice in flight, leave the group, close the pool, then exit 0.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const config = app.get<LedgerConfig>(LEDGER_CONFIG);
   if (config.apiKeys.length === 0) {
     Logger.warn('LEDGER_API_KEYS is empty: every call but /health and /metrics will be refused', 'Bootstrap');

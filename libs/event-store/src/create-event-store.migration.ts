@@ -1,6 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The append-only event log: a global position, a version per stream, a unique idempotency key. */
+/**
+ * The append-only event log: a global position, a version per stream, a unique idempotency key.
+ * Event bodies are stored as `json` (kept as written, no binary conversion on the hot path).
+ */
 export class CreateEventStore1700000000000 implements MigrationInterface {
   name = 'CreateEventStore1700000000000';
 
@@ -12,7 +15,7 @@ export class CreateEventStore1700000000000 implements MigrationInterface {
         stream_version integer NOT NULL CHECK (stream_version > 0),
         event_type text NOT NULL,
         idempotency_key text NOT NULL,
-        data jsonb NOT NULL,
+        data json NOT NULL,
         recorded_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version),
         CONSTRAINT events_idempotency_key_key UNIQUE (idempotency_key)

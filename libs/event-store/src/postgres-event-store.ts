@@ -28,7 +28,7 @@ export class PostgresEventStore {
       const result: QueryResult<{ global_position: string }> = await client.query({
         name: 'event-store-append',
         text: `INSERT INTO events (stream_id, stream_version, event_type, idempotency_key, data)
-               SELECT s, v, t, k, d FROM json_to_recordset($1::json) AS r(s text, v int, t text, k text, d jsonb)
+               SELECT s, v, t, k, d FROM json_to_recordset($1::json) AS r(s text, v int, t text, k text, d json)
                RETURNING global_position`,
         values: [
           JSON.stringify(

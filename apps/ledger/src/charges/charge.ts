@@ -56,8 +56,10 @@ export function partnerNetwork(charge: Charge): Network | null {
   return null;
 }
 
-/** The charge with its fields in the order of SPEC section 5 (jsonb keeps its own key order). */
-export function inSpecOrder(charge: Charge): Charge {
-  const { messageId, kind, sentAt, sender, recipient, roamingCountry, status, reason, units, pence, allocations } = charge;
-  return { messageId, kind, sentAt, sender, recipient, roamingCountry, status, reason, units, pence, allocations };
+/** A charges row joined to its event (`events.event_type`, `events.data`). */
+export interface ChargeEventRow {
+  event_type: string;
+  data: unknown;
 }
+
+export const chargeOf = (row: ChargeEventRow): Charge => toCharge({ type: row.event_type, data: row.data } as MessageEvent);

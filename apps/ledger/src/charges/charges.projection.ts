@@ -17,14 +17,22 @@ export class ChargesProjection implements Projection {
     const charges = messages.map((recorded) => ({ position: recorded.globalPosition, charge: toCharge(recorded.event as MessageEvent) }));
     await client.query({
       name: 'charges-insert',
-      text: `INSERT INTO charges (message_id, sender_msisdn, recipient_msisdn, kind, sent_at, status, reason, units, pence,
-                                  partner_network, charge, global_position)
-             SELECT c->>'messageId', c->'sender'->>'msisdn', c->'recipient'->>'msisdn', c->>'kind', (c->>'sentAt')::timestamptz,
-                    c->>'status', c->>'reason', (c->>'units')::int, (c->>'pence')::int, partner, c, position
-             FROM json_to_recordset($1::json) AS r(c jsonb, partner text, position bigint)`,
+      text: `INSERT INTO charges (message_id, sender_msisdn, kind, sent_at, status, units, pence, partner_network, global_position)
+             SELECT * FROM json_to_recordset($1::json)
+               AS r(m text, s text, k text, at timestamptz, st text, u int, p int, n text, g bigint)`,
       values: [
         JSON.stringify(
-          charges.map(({ charge, position }) => ({ c: charge, partner: partnerNetwork(charge), position: position.toString() })),
+          charges.map(({ charge, position }) => ({
+            m: charge.messageId,
+            s: charge.sender.msisdn,
+            k: charge.kind,
+            at: charge.sentAt,
+            st: charge.status,
+            u: charge.units,
+            p: charge.pence,
+            n: partnerNetwork(charge),
+            g: position.toString(),
+          })),
         ),
       ],
     });

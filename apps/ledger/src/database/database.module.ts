@@ -23,10 +23,8 @@ class PoolCloser implements OnApplicationShutdown {
       useFactory: async (config: LedgerConfig): Promise<Pool> => {
         const applied = await migrate(config.databaseUrl);
         if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
-        const pool = createPool(config.databaseUrl, config.dbPoolSize);
-        // An idle connection cut by a Postgres restart must not crash the process.
-        pool.on('error', (error) => new Logger('Database').warn(`idle connection lost: ${error.message}`));
-        return pool;
+        const logger = new Logger('Database');
+        return createPool(config.databaseUrl, config.dbPoolSize, (error) => logger.warn(`connection lost: ${error.message}`));
       },
     },
     PoolCloser,

@@ -6,9 +6,17 @@ import { MIGRATIONS } from './migrations/index.js';
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export function createPool(databaseUrl: string, max: number): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max, application_name: 'message-ledger' });
+export function createPool(databaseUrl: string, max: number, onConnectionError: (error: Error) => void): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'message-ledger' });
+  // A connection cut while checked out (a Postgres restart, pg_terminate_backend) fails the query in
+  // flight; without this listener the client's 'error' event would also crash the process.
+  pool.on('connect', (client) => client.on('error', onConnectionError));
+  pool.on('error', onConnectionError);
+  return pool;
 }
+
+/** Serialises the migrations of instances that start together. */
+const MIGRATION_LOCK = 74_000_002;
 
 /** Creates the database when it is missing, then applies pending migrations. */
 export async function migrate(databaseUrl: string): Promise<string[]> {
@@ -22,10 +30,14 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
     logging: false,
   });
   await dataSource.initialize();
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  await lock.connect();
   try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((migration) => migration.name);
   } finally {
+    await lock.end();
     await dataSource.destroy();
   }
 }
@@ -48,8 +60,9 @@ async function ensureDatabase(databaseUrl: string): Promise<void> {
   try {
     await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
   } catch (error) {
-    // Another instance created it first.
-    if ((error as { code?: string }).code !== '42P04') throw error;
+    // Another instance created it first (42P04), or at the same moment (23505 on the catalog).
+    const code = (error as { code?: string }).code;
+    if (code !== '42P04' && code !== '23505') throw error;
   } finally {
     await admin.end();
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { MessageEvent } from '@ledger/contracts';
-import { inSpecOrder, type Charge } from '../charges/charge.js';
+import { chargeOf, type ChargeEventRow } from '../charges/charge.js';
 import type { PoolClient } from '../database/database.js';
 import type { RecordedEvent } from '../projections/projection.js';
 
@@ -36,17 +36,17 @@ export class OutboxRepository {
 
   /** The oldest rows, each with the rated message as the feed publishes it. */
   async next(client: PoolClient, limit: number): Promise<OutboxRow[]> {
-    const result = await client.query<{ id: string; message_key: string; global_position: string; charge: Charge }>({
+    const result = await client.query<ChargeEventRow & { id: string; message_key: string; global_position: string }>({
       name: 'outbox-next',
-      text: `SELECT o.id, o.message_key, o.global_position, c.charge
-             FROM outbox o JOIN charges c ON c.message_id = o.message_id
+      text: `SELECT o.id, o.message_key, o.global_position, e.event_type, e.data
+             FROM outbox o JOIN events e ON e.global_position = o.global_position
              ORDER BY o.id LIMIT $1`,
       values: [limit],
     });
     return result.rows.map((row) => ({
       id: BigInt(row.id),
       messageKey: row.message_key,
-      payload: { ...inSpecOrder(row.charge), globalPosition: row.global_position },
+      payload: { ...chargeOf(row), globalPosition: row.global_position },
     }));
   }
 

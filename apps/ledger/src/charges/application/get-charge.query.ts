@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
-import { inSpecOrder, type Charge } from '../charge.js';
+import { chargeOf, type Charge, type ChargeEventRow } from '../charge.js';
 
 export class GetChargeQuery extends Query<Charge | null> {
   constructor(readonly messageId: string) {
@@ -15,12 +15,13 @@ export class GetChargeHandler implements IQueryHandler<GetChargeQuery> {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ messageId }: GetChargeQuery): Promise<Charge | null> {
-    const result = await this.pool.query<{ charge: Charge }>({
+    const result = await this.pool.query<ChargeEventRow>({
       name: 'charge-by-id',
-      text: 'SELECT charge FROM charges WHERE message_id = $1',
+      text: `SELECT e.event_type, e.data FROM charges c JOIN events e ON e.global_position = c.global_position
+             WHERE c.message_id = $1`,
       values: [messageId],
     });
     const row = result.rows[0];
-    return row ? inSpecOrder(row.charge) : null;
+    return row ? chargeOf(row) : null;
   }
 }

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
-import { inSpecOrder, type Charge } from '../charge.js';
+import { chargeOf, type Charge, type ChargeEventRow } from '../charge.js';
 
 /** Where a page ends: the last row's sentAt and messageId, the order's tie-break. */
 export interface ChargesPosition {
@@ -40,21 +40,22 @@ export class GetChargesHandler implements IQueryHandler<GetChargesQuery> {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ msisdn, from, to, limit, after }: GetChargesQuery): Promise<ChargesPage> {
-    const result = await this.pool.query<{ charge: Charge; sent_at: Date; message_id: string }>({
+    const result = await this.pool.query<ChargeEventRow & { sent_at: Date; message_id: string }>({
       name: 'charges-page',
-      text: `SELECT charge, sent_at, message_id FROM charges
-             WHERE sender_msisdn = $1
-               AND ($2::timestamptz IS NULL OR sent_at >= $2)
-               AND ($3::timestamptz IS NULL OR sent_at < $3)
-               AND ($4::timestamptz IS NULL OR (sent_at, message_id) > ($4::timestamptz, $5::text))
-             ORDER BY sent_at, message_id
+      text: `SELECT e.event_type, e.data, c.sent_at, c.message_id FROM charges c
+             JOIN events e ON e.global_position = c.global_position
+             WHERE c.sender_msisdn = $1
+               AND ($2::timestamptz IS NULL OR c.sent_at >= $2)
+               AND ($3::timestamptz IS NULL OR c.sent_at < $3)
+               AND ($4::timestamptz IS NULL OR (c.sent_at, c.message_id) > ($4::timestamptz, $5::text))
+             ORDER BY c.sent_at, c.message_id
              LIMIT $6`,
       values: [msisdn, from, to, after?.sentAt ?? null, after?.messageId ?? null, limit + 1],
     });
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((row) => inSpecOrder(row.charge)),
+      items: rows.map(chargeOf),
       next: result.rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
     };
   }

@@ -9,19 +9,18 @@ export class CreateReadModels1700000000100 implements MigrationInterface {
       CREATE TABLE charges (
         message_id text PRIMARY KEY,
         sender_msisdn text NOT NULL,
-        recipient_msisdn text NOT NULL,
         kind text NOT NULL CHECK (kind IN ('SMS', 'MMS')),
         sent_at timestamptz NOT NULL,
         status text NOT NULL CHECK (status IN ('CHARGED', 'RECORDED', 'REJECTED')),
-        reason text,
         units integer NOT NULL CHECK (units >= 0),
         pence integer NOT NULL CHECK (pence >= 0),
         partner_network text,
-        charge jsonb NOT NULL,
         global_position bigint NOT NULL
       )`);
+    // The charge's body is its event: the row holds what queries filter and sum on, and where the event is.
     await queryRunner.query('CREATE INDEX charges_by_sender ON charges (sender_msisdn, sent_at, message_id)');
-    await queryRunner.query('CREATE INDEX charges_by_sent_at ON charges (sent_at)');
+    // sent_at grows with the traffic, so a BRIN index serves day ranges at a fraction of a btree's write cost.
+    await queryRunner.query('CREATE INDEX charges_by_sent_at ON charges USING brin (sent_at)');
     await queryRunner.query(`
       CREATE TABLE bolt_ons (
         purchase_id text PRIMARY KEY,
@@ -47,7 +46,7 @@ export class CreateReadModels1700000000100 implements MigrationInterface {
         PRIMARY KEY (message_id, purchase_id)
       )`);
     await queryRunner.query('CREATE INDEX allocations_by_purchase ON allocations (purchase_id, sent_at)');
-    await queryRunner.query('CREATE INDEX allocations_by_sent_at ON allocations (sent_at)');
+    await queryRunner.query('CREATE INDEX allocations_by_sent_at ON allocations USING brin (sent_at)');
     await queryRunner.query(`
       CREATE TABLE ingest_offsets (
         topic text NOT NULL,

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Network } from '@ledger/contracts';
-import type { Charge } from '../../charges/charge.js';
+import { chargeOf, type Charge, type ChargeEventRow } from '../../charges/charge.js';
 import type { ChargesPage, ChargesPosition } from '../../charges/application/get-charges.query.js';
 import type { Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
@@ -31,13 +31,14 @@ export class GetInterconnectMessagesHandler implements IQueryHandler<GetIntercon
 
   async execute({ network, date, direction, limit, after }: GetInterconnectMessagesQuery): Promise<ChargesPage> {
     const statuses = direction ? [STATUSES[direction]] : Object.values(STATUSES);
-    const result = await this.pool.query<{ charge: Charge; sent_at: Date; message_id: string }>({
+    const result = await this.pool.query<ChargeEventRow & { sent_at: Date; message_id: string }>({
       name: 'finance-interconnect-messages',
-      text: `SELECT charge, sent_at, message_id FROM charges
-             WHERE partner_network = $1 AND status = ANY($2::text[]) AND sent_at < $4
-               AND sent_at >= GREATEST($3::timestamptz, $5::timestamptz)
-               AND ($5::timestamptz IS NULL OR (sent_at, message_id) > ($5::timestamptz, $6::text))
-             ORDER BY sent_at, message_id
+      text: `SELECT e.event_type, e.data, c.sent_at, c.message_id FROM charges c
+             JOIN events e ON e.global_position = c.global_position
+             WHERE c.partner_network = $1 AND c.status = ANY($2::text[]) AND c.sent_at < $4
+               AND c.sent_at >= GREATEST($3::timestamptz, $5::timestamptz)
+               AND ($5::timestamptz IS NULL OR (c.sent_at, c.message_id) > ($5::timestamptz, $6::text))
+             ORDER BY c.sent_at, c.message_id
              LIMIT $7`,
       values: [
         network,
@@ -52,7 +53,7 @@ export class GetInterconnectMessagesHandler implements IQueryHandler<GetIntercon
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((row) => row.charge),
+      items: rows.map(chargeOf),
       next:
         result.rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
     };

@@ -48,7 +48,8 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   ) {
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
-      sessionTimeout: 30_000,
+      // A killed instance's partitions move to the others after this long.
+      sessionTimeout: 10_000,
       rebalanceTimeout: 60_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 1024 * 1024,

@@ -1,0 +1,148 @@
+import pg from 'pg';
+import type { Backlog } from './backlog.js';
+import { databaseUrl, type BenchConfig } from './bench-config.js';
+import { CpuMeter, type CpuUsage } from './cpu-usage.js';
+import { Progress } from './progress.js';
+import { sliceStats, type SliceStats } from './slice-metrics.js';
+import { prepareDatabase, ServiceInstance, sleep, type LedgerEnvironment } from './service-process.js';
+
+export interface DrainResult {
+  readonly label: string;
+  readonly instances: number;
+  readonly events: number;
+  /** From spawning the instances to every record durably recorded (zero lag). */
+  readonly secondsFromStart: number;
+  /** From the start of the first transaction that recorded events to zero lag: the boot left out. */
+  readonly secondsFromFirstSlice: number;
+  readonly peakMiB: readonly number[];
+  readonly cpu: CpuUsage;
+  /** CPU from the first poll that found recorded offsets to zero lag, and the events recorded meanwhile: the cost per event. */
+  readonly steadyCpu: CpuUsage;
+  readonly steadyEvents: number;
+  readonly slices: SliceStats | null;
+}
+
+/** Offsets are polled from Postgres directly: cheaper and finer than GET /v1/ingest, which asks the broker each time. */
+const POLL_MS = 50;
+
+/**
+ * Drains a backlog with `instances` service instances in one consumer group on one fresh database,
+ * each a child process on its own port. Several instances start at once on a database migrated
+ * beforehand; a single one migrates its database itself, as `start:prod` does.
+ */
+export async function drainBacklog(
+  config: BenchConfig,
+  backlog: Backlog,
+  instances: number,
+  label: string,
+): Promise<DrainResult> {
+  const environment: LedgerEnvironment = {
+    databaseUrl: databaseUrl(config, label),
+    topicPrefix: backlog.topicPrefix,
+    groupId: `bench-${config.runId}-${label}`,
+    brokers: config.brokers,
+    apiKey: `bench-admin-key-${config.runId}`,
+  };
+  if (instances > 1) await prepareDatabase(environment);
+  const services: ServiceInstance[] = [];
+  const pollerBackends = new Set<number>();
+  const cpuMarker = `ledger_bench_${config.runId}_`;
+  const cpuProcesses = {
+    services: () => services.map((service) => service.pid),
+    benchBackends: () => [...pollerBackends],
+  };
+  const cpu = new CpuMeter(cpuMarker, cpuProcesses);
+  const offsets = new pg.Pool({
+    connectionString: environment.databaseUrl,
+    max: 1,
+    application_name: 'bench-drain-poller',
+  });
+  offsets.on('error', () => undefined);
+  const bar = new Progress(`drain ${backlog.events} x${instances}`, backlog.events);
+  const started = performance.now();
+  try {
+    for (let index = 1; index <= instances; index += 1) {
+      services.push(await ServiceInstance.start(environment, `${label}-${index}`));
+    }
+    const deadline = started + 60_000 + backlog.events * 2;
+    let lastPeakSample = 0;
+    let steady: { meter: CpuMeter; recorded: number } | null = null;
+    for (;;) {
+      await sleep(POLL_MS);
+      const now = performance.now();
+      for (const service of services) service.assertRunning();
+      if (now - lastPeakSample > 250) {
+        for (const service of services) service.samplePeakMemory();
+        lastPeakSample = now;
+      }
+      if (now > deadline)
+        throw new Error(
+          `the drain of ${backlog.events} events did not finish in ${((now - started) / 1000).toFixed(0)} s`,
+        );
+      const polled = await recordedOffsets(offsets, backlog.topic);
+      if (polled === null) continue;
+      pollerBackends.add(polled.backendPid);
+      const { recorded } = polled;
+      if (recorded === 0) continue;
+      steady ??= { meter: new CpuMeter(cpuMarker, cpuProcesses), recorded };
+      bar.update(recorded);
+      if (recorded >= backlog.events) {
+        const usage = cpu.stop();
+        const steadyUsage = steady.meter.stop();
+        const slices = await sliceStats(services.map((service) => service.port));
+        const firstSliceAt = (await firstSliceStart(offsets)) - (Date.now() - performance.now());
+        return {
+          label,
+          instances,
+          events: backlog.events,
+          secondsFromStart: (now - started) / 1000,
+          secondsFromFirstSlice: (now - firstSliceAt) / 1000,
+          peakMiB: services.map((service) => service.samplePeakMemory()),
+          cpu: usage,
+          steadyCpu: steadyUsage,
+          steadyEvents: backlog.events - steady.recorded,
+          slices,
+        };
+      }
+    }
+  } finally {
+    bar.stop();
+    await Promise.all(services.map((service) => service.stop()));
+    await offsets.end();
+  }
+}
+
+/**
+ * The records the service has durably recorded (its offsets in Postgres), null until its schema
+ * exists; and the poller's backend, whose CPU is the bench's.
+ */
+async function recordedOffsets(pool: pg.Pool, topic: string): Promise<{ recorded: number; backendPid: number } | null> {
+  try {
+    const result = await pool.query<{ recorded: string; pid: number }>(
+      'SELECT coalesce(sum(next_offset), 0)::text AS recorded, pg_backend_pid() AS pid FROM ingest_offsets WHERE topic = $1',
+      [topic],
+    );
+    return { recorded: Number(result.rows[0].recorded), backendPid: result.rows[0].pid };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * When the first slice's transaction began, in epoch milliseconds: the event store stamps each event
+ * with its transaction's start (`recorded_at DEFAULT now()`), on the clock this machine shares.
+ */
+async function firstSliceStart(pool: pg.Pool): Promise<number> {
+  const result = await pool.query<{ at: string }>(
+    'SELECT (extract(epoch FROM min(recorded_at)) * 1000)::text AS at FROM events',
+  );
+  return Number(result.rows[0].at);
+}
+
+/** Events a second over the drain, with the boot and without it. */
+export function drainRates(result: DrainResult): { fromStart: number; fromFirstSlice: number } {
+  return {
+    fromStart: result.events / result.secondsFromStart,
+    fromFirstSlice: result.events / result.secondsFromFirstSlice,
+  };
+}

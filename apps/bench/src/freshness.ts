@@ -1,0 +1,277 @@
+import { TOPICS } from '@ledger/contracts';
+import type { UpstreamRecord } from '@ledger/traffic';
+import kafkajs from 'kafkajs';
+import pg from 'pg';
+import { benchTraffic, createInputTopic } from './backlog.js';
+import { databaseUrl, topicPrefix, type BenchConfig } from './bench-config.js';
+import { CpuMeter, type CpuUsage } from './cpu-usage.js';
+import { Progress } from './progress.js';
+import { sliceStats, type SliceStats } from './slice-metrics.js';
+import { ServiceInstance, sleep } from './service-process.js';
+
+const { Partitioners } = kafkajs;
+
+export interface FreshnessResult {
+  readonly offeredRate: number;
+  /** Messages produced in all, and measured (the warm-up left out), and the rate the bench managed to offer them at. */
+  readonly produced: number;
+  readonly measured: number;
+  readonly achievedOfferRate: number;
+  /** Measured messages over the time from the first one produced to the last one visible. */
+  readonly visibleRate: number;
+  readonly keptUp: boolean;
+  /** From the last message produced to the last one visible. */
+  readonly tailSeconds: number;
+  /** Milliseconds from produce to visible; Infinity for a message never seen before the bench gave up. */
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly unseen: number;
+  readonly warmUpSeconds: number;
+  readonly peakMiB: number;
+  readonly cpu: CpuUsage;
+  readonly slices: SliceStats | null;
+  /** How often the poller actually asked: its own share of the figures. */
+  readonly pollIntervalMeanMs: number;
+  readonly pollIntervalMaxMs: number;
+}
+
+const SEND_EVERY_MS = 10;
+const POLL_EVERY_MS = 10;
+/** A position the poller skipped that no commit fills in this long was rolled back (sequence gaps are normal). */
+const GAP_EXPIRY_MS = 5_000;
+
+/**
+ * Produce-to-visible latency at a steady offered rate: the bench produces on a fresh topic with
+ * one running service, stamping each messageId as it hands it to the producer, and a poller on
+ * its own Postgres connection stamps each message when it first becomes visible in the `charges`
+ * read model. Both stamps come from one monotonic clock in one process.
+ */
+export async function measureFreshness(kafka: kafkajs.Kafka, config: BenchConfig): Promise<FreshnessResult> {
+  const prefix = topicPrefix(config, 'fresh');
+  const environment = {
+    databaseUrl: databaseUrl(config, 'fresh'),
+    topicPrefix: prefix,
+    groupId: `bench-${config.runId}-fresh`,
+    brokers: config.brokers,
+    apiKey: `bench-admin-key-${config.runId}`,
+  };
+  const topic = prefix + TOPICS.messageSent;
+  await createInputTopic(kafka, topic);
+  const service = await ServiceInstance.start(environment, 'fresh');
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+  const poller = new VisibilityPoller(environment.databaseUrl);
+  try {
+    await service.waitHealthy(60_000);
+    await producer.connect();
+    await poller.connect();
+    const warmUpSeconds = Math.min(2, config.freshnessSeconds * 0.1);
+    const total = Math.round(config.freshnessRate * (warmUpSeconds + config.freshnessSeconds));
+    const warmUp = Math.round(config.freshnessRate * warmUpSeconds);
+    const cpu = new CpuMeter(`ledger_bench_${config.runId}_`, {
+      services: () => [service.pid],
+      benchBackends: () => [poller.backendPid],
+    });
+    poller.start();
+    const produced = await produceSteadily(
+      producer,
+      topic,
+      benchTraffic(config, total, `FRESH-${config.runId}`),
+      config.freshnessRate,
+      service,
+    );
+    const lastProducedAt = produced.sentAt[produced.sentAt.length - 1];
+    const allVisible = await poller.waitFor(produced.ids, 30_000 + config.freshnessSeconds * 2_000, service);
+    const usage = cpu.stop();
+    const peakMiB = service.samplePeakMemory();
+    const slices = await sliceStats([service.port]);
+    const latencies: number[] = [];
+    let lastVisibleAt = 0;
+    for (let index = warmUp; index < produced.ids.length; index += 1) {
+      const visibleAt = poller.visibleAt.get(produced.ids[index]);
+      latencies.push(visibleAt === undefined ? Infinity : visibleAt - produced.sentAt[index]);
+      if (visibleAt !== undefined) lastVisibleAt = Math.max(lastVisibleAt, visibleAt);
+    }
+    latencies.sort((a, b) => (a === b ? 0 : a < b ? -1 : 1));
+    const measured = latencies.length;
+    const firstMeasuredAt = produced.sentAt[warmUp] ?? lastProducedAt;
+    const tailSeconds = allVisible ? (lastVisibleAt - lastProducedAt) / 1000 : Infinity;
+    const achievedOfferRate = measured / Math.max((lastProducedAt - firstMeasuredAt) / 1000, 0.001);
+    return {
+      offeredRate: config.freshnessRate,
+      produced: produced.ids.length,
+      measured,
+      achievedOfferRate,
+      visibleRate: measured / Math.max((lastVisibleAt - firstMeasuredAt) / 1000, 0.001),
+      // Keeping up: the backlog at the end of the offer is gone within a second.
+      keptUp: allVisible && tailSeconds <= 1,
+      tailSeconds,
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      max: latencies[latencies.length - 1] ?? 0,
+      unseen: latencies.filter((latency) => latency === Infinity).length,
+      warmUpSeconds,
+      peakMiB,
+      cpu: usage,
+      slices,
+      pollIntervalMeanMs: poller.intervals.mean,
+      pollIntervalMaxMs: poller.intervals.max,
+    };
+  } finally {
+    await poller.close();
+    await producer.disconnect().catch(() => undefined);
+    await service.stop();
+  }
+}
+
+/** Sends what is due every 10 ms so that the offered rate stays steady whatever each send costs. */
+async function produceSteadily(
+  producer: kafkajs.Producer,
+  topic: string,
+  traffic: Generator<UpstreamRecord>,
+  rate: number,
+  service: ServiceInstance,
+): Promise<{ ids: string[]; sentAt: number[] }> {
+  const records = [...traffic];
+  const ids: string[] = [];
+  const sentAt: number[] = [];
+  const bar = new Progress(`offer ${rate}/s`, records.length, 'messages');
+  const started = performance.now();
+  try {
+    while (ids.length < records.length) {
+      service.assertRunning();
+      const due = Math.min(records.length, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+      const slice = records.slice(ids.length, due);
+      if (slice.length > 0) {
+        const at = performance.now();
+        for (const record of slice) {
+          ids.push(messageIdOf(record));
+          sentAt.push(at);
+        }
+        await producer.send({ topic, messages: slice });
+        bar.update(ids.length);
+      }
+      await sleep(SEND_EVERY_MS);
+    }
+  } finally {
+    bar.stop();
+  }
+  return { ids, sentAt };
+}
+
+const messageIdOf = (record: UpstreamRecord): string => (JSON.parse(record.value) as { messageId: string }).messageId;
+
+/**
+ * Polls the read model every 10 ms on a dedicated connection. Rows commit out of position order
+ * (six partitions write at once), so reading `> the highest position seen` alone would skip a row
+ * whose transaction took its position early and committed late: the poller also re-asks for the
+ * positions it jumped over until they appear or expire. It walks `events` by its primary key and
+ * joins each new event to its `charges` row (the read model, written in the same transaction):
+ * `charges` has no index on global_position, and scanning it every 10 ms would load the machine
+ * the service runs on.
+ */
+class VisibilityPoller {
+  readonly visibleAt = new Map<string, number>();
+  /** The poller's Postgres backend: its CPU is the bench's, not the service's. */
+  backendPid = 0;
+  private polls = 0;
+  private firstAskedAt = 0;
+  private lastAskedAt = 0;
+  private longestInterval = 0;
+  private readonly client: pg.Client;
+  private highest = 0;
+  private readonly gaps = new Map<number, number>();
+  private running = false;
+  private failure: Error | null = null;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(connectionString: string) {
+    this.client = new pg.Client({ connectionString, application_name: 'bench-freshness-poller' });
+  }
+
+  async connect(): Promise<void> {
+    await this.client.connect();
+    this.backendPid = (await this.client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.poll().catch((error: Error) => {
+      this.failure = error;
+    });
+  }
+
+  /** Waits until every id is visible, or the time is up; tells which. */
+  async waitFor(ids: readonly string[], timeoutMs: number, service: ServiceInstance): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    const bar = new Progress('visible in charges', ids.length, 'messages');
+    try {
+      for (;;) {
+        service.assertRunning();
+        if (this.failure) throw this.failure;
+        // Every charge in this database is one of the bench's messages.
+        const seen = this.visibleAt.size;
+        bar.update(seen);
+        if (seen === ids.length) return true;
+        if (performance.now() > deadline) return false;
+        await sleep(100);
+      }
+    } finally {
+      bar.stop();
+    }
+  }
+
+  /** Milliseconds between the starts of two polls. */
+  get intervals(): { mean: number; max: number } {
+    return {
+      mean: this.polls > 1 ? (this.lastAskedAt - this.firstAskedAt) / (this.polls - 1) : 0,
+      max: this.longestInterval,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    await this.loop.catch(() => undefined);
+    await this.client.end().catch(() => undefined);
+  }
+
+  private async poll(): Promise<void> {
+    while (this.running) {
+      // The snapshot is taken as the query starts: a row it sees was committed by then.
+      const askedAt = performance.now();
+      if (this.polls > 0) this.longestInterval = Math.max(this.longestInterval, askedAt - this.lastAskedAt);
+      else this.firstAskedAt = askedAt;
+      this.polls += 1;
+      this.lastAskedAt = askedAt;
+      const result = await this.client.query<{ position: string; message_id: string }>({
+        name: 'bench-visible-charges',
+        text: `SELECT e.global_position::text AS position, c.message_id
+               FROM events e JOIN charges c ON c.message_id = substr(e.idempotency_key, 9)
+               WHERE (e.global_position > $1 OR e.global_position = ANY($2::bigint[]))
+                 AND e.idempotency_key LIKE 'message:%'
+               ORDER BY e.global_position`,
+        values: [this.highest, [...this.gaps.keys()]],
+      });
+      for (const row of result.rows) {
+        const position = Number(row.position);
+        if (!this.visibleAt.has(row.message_id)) this.visibleAt.set(row.message_id, askedAt);
+        if (position > this.highest) {
+          for (let skipped = this.highest + 1; skipped < position; skipped += 1) this.gaps.set(skipped, askedAt);
+          this.highest = position;
+        }
+        this.gaps.delete(position);
+      }
+      for (const [position, since] of this.gaps) if (askedAt - since > GAP_EXPIRY_MS) this.gaps.delete(position);
+      await sleep(Math.max(0, POLL_EVERY_MS - (performance.now() - askedAt)));
+    }
+  }
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: readonly number[], quantile: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1)];
+}
