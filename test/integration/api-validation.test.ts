@@ -80,14 +80,23 @@ describe('the API refuses bad input clearly and never answers 500', () => {
       msisdn: '447700900777',
       unitsAvailable: 400,
       boltOns: [
-        { purchaseId: 'VAL-1', boltOn: 'GBP16', units: 400, unitsRemaining: 400, pricePence: 1600, purchasedAt: '2003-04-01T09:00:00.000Z' },
+        {
+          purchaseId: 'VAL-1',
+          boltOn: 'GBP16',
+          units: 400,
+          unitsRemaining: 400,
+          pricePence: 1600,
+          purchasedAt: '2003-04-01T09:00:00.000Z',
+        },
       ],
     });
   });
 
   it('lets the retail role buy but not read finance, and the finance role read but not buy', async () => {
     const body = { purchaseId: 'VAL-3', boltOn: 'GBP3', purchasedAt: '2003-04-01T09:00:00Z' };
-    expect((await apiClient(ledger.url, KEYS.finance).post('/v1/subscribers/447700900778/bolt-ons', body)).status).toBe(403);
+    expect((await apiClient(ledger.url, KEYS.finance).post('/v1/subscribers/447700900778/bolt-ons', body)).status).toBe(
+      403,
+    );
     expect((await apiClient(ledger.url, KEYS.retail).get('/v1/messages/anything')).status).toBe(403);
     expect((await apiClient(ledger.url, KEYS.finance).get('/v1/subscribers/447700900778/balance')).status).toBe(200);
   });

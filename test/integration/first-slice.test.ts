@@ -63,7 +63,11 @@ describe('from Kafka through the event store to the API', () => {
   });
 
   it('records each record once although it is delivered twice', async () => {
-    const message = messageSent({ sender: { msisdn: '447700900002', network: 'O2-UK' }, kind: 'MMS', mms: { sizeBytes: 100, content: ['image'] } });
+    const message = messageSent({
+      sender: { msisdn: '447700900002', network: 'O2-UK' },
+      kind: 'MMS',
+      mms: { sizeBytes: 100, content: ['image'] },
+    });
     const record = { key: '447700900002', value: JSON.stringify(message) };
     await network.send(environment.topic(TOPICS.messageSent), [record, record]);
     const api = apiClient(ledger.url);
@@ -87,7 +91,9 @@ describe('from Kafka through the event store to the API', () => {
     await eventually(async () => expect((await api.get(`/v1/messages/${String(good.messageId)}`)).status).toBe(200));
     const rejections = await api.get('/v1/rejections');
     expect(rejections.body.items).toEqual(
-      expect.arrayContaining([expect.objectContaining({ reason: 'NOT_JSON', payload: 'this is not json', key: '447700900003' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ reason: 'NOT_JSON', payload: 'this is not json', key: '447700900003' }),
+      ]),
     );
   });
 

@@ -23,7 +23,11 @@ interface FeedRecord {
 
 describe('the rated-message feed for downstream billing', () => {
   const environment = isolatedEnvironment('ratedfeed');
-  const kafka = new Kafka({ clientId: 'feed-reader', brokers: [environment.env.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'feed-reader',
+    brokers: [environment.env.KAFKA_BROKERS],
+    logLevel: logLevel.NOTHING,
+  });
   const feed: FeedRecord[] = [];
   let consumer: kafkajs.Consumer;
   let ledger: RunningLedger;
@@ -71,7 +75,10 @@ describe('the rated-message feed for downstream billing', () => {
   it('publishes each rated message once, in order per subscriber', async () => {
     await network.send(
       environment.topic(TOPICS.messageSent),
-      produced.map((message) => ({ key: (message.sender as { msisdn: string }).msisdn, value: JSON.stringify(message) })),
+      produced.map((message) => ({
+        key: (message.sender as { msisdn: string }).msisdn,
+        value: JSON.stringify(message),
+      })),
     );
     await eventually(() => Promise.resolve(expect(feed).toHaveLength(produced.length)), 30_000);
     expect(new Set(feed.map(({ messageId }) => messageId)).size).toBe(produced.length);
@@ -103,9 +110,16 @@ describe('the rated-message feed for downstream billing', () => {
       const left = await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
       expect(Number(left.rows[0].n)).toBe(0);
     }, 30_000);
-    const extra = messageSent({ messageId: 'FEED-AFTER', sentAt: '2003-04-03T00:00:00Z', sender: { msisdn: subscribers[0], network: 'O2-UK' } });
+    const extra = messageSent({
+      messageId: 'FEED-AFTER',
+      sentAt: '2003-04-03T00:00:00Z',
+      sender: { msisdn: subscribers[0], network: 'O2-UK' },
+    });
     await network.send(environment.topic(TOPICS.messageSent), [{ key: subscribers[0], value: JSON.stringify(extra) }]);
-    await eventually(() => Promise.resolve(expect(feed.map(({ messageId }) => messageId)).toContain('FEED-AFTER')), 30_000);
+    await eventually(
+      () => Promise.resolve(expect(feed.map(({ messageId }) => messageId)).toContain('FEED-AFTER')),
+      30_000,
+    );
     expect(feed).toHaveLength(produced.length + 1);
   });
 });

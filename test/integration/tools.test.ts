@@ -30,7 +30,16 @@ describe('the command-line tools', () => {
   });
 
   it('simulate plays purchases and messages at the chosen rate, and every message is rated', async () => {
-    const result = run('simulator/src/main.js', ['--rate', '400', '--count', '800', '--subscribers', '50', '--purchases', '20']);
+    const result = run('simulator/src/main.js', [
+      '--rate',
+      '400',
+      '--count',
+      '800',
+      '--subscribers',
+      '50',
+      '--purchases',
+      '20',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('sent 20 bolt-on purchases');

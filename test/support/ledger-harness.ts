@@ -23,7 +23,10 @@ export interface Environment {
 
 /** A name space of its own for one test file: database, topics and consumer group. */
 export function isolatedEnvironment(label: string): Environment {
-  const suffix = `${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 12)}_${randomBytes(3).toString('hex')}`;
+  const suffix = `${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 12)}_${randomBytes(3).toString('hex')}`;
   const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ledger_test');
   base.pathname = `${base.pathname}_${suffix}`;
   const prefix = `${process.env.KAFKA_TOPIC_PREFIX ?? 'test.'}${suffix}.`;
@@ -66,7 +69,11 @@ export interface Upstream {
 
 /** A plain kafkajs producer playing the upstream network and retail systems. */
 export async function upstream(): Promise<Upstream> {
-  const kafka = new Kafka({ clientId: 'test-upstream', brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'test-upstream',
+    brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'],
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   return {
@@ -83,7 +90,12 @@ export interface ApiResponse<T = any> {
 }
 
 export function apiClient(url: string, key: string | null = KEYS.admin) {
-  const call = async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> => {
+  const call = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> => {
     const response = await fetch(url + path, {
       method,
       headers: {

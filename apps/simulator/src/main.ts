@@ -76,7 +76,10 @@ async function main(): Promise<number> {
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     logLevel: logLevel.WARN,
   });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   try {
     const traffic = { subscribers: options.subscribers, seed: options.seed, idPrefix: options.idPrefix };
@@ -93,7 +96,12 @@ async function main(): Promise<number> {
 }
 
 /** Sends a slice every tenth of a second so the offered rate stays steady. */
-async function play(producer: kafkajs.Producer, topic: string, records: Iterator<UpstreamRecord>, options: Options): Promise<void> {
+async function play(
+  producer: kafkajs.Producer,
+  topic: string,
+  records: Iterator<UpstreamRecord>,
+  options: Options,
+): Promise<void> {
   const bar = new cliProgress.SingleBar(
     { format: 'messages [{bar}] {value}/{total} | {rate} msg/s offered | {duration_formatted}' },
     cliProgress.Presets.shades_classic,

@@ -1,11 +1,7 @@
 import type { MessageKind, Network } from './networks.js';
 
 export type RejectionReason =
-  | 'BOLT_ON_NOT_AVAILABLE'
-  | 'DUPLICATE_CONFLICT'
-  | 'NOT_O2_TRAFFIC'
-  | 'NO_MMS_INTERCONNECT'
-  | 'ROAMING_NOT_SUPPORTED';
+  'BOLT_ON_NOT_AVAILABLE' | 'DUPLICATE_CONFLICT' | 'NOT_O2_TRAFFIC' | 'NO_MMS_INTERCONNECT' | 'ROAMING_NOT_SUPPORTED';
 
 export type MessageRejectionReason = Exclude<RejectionReason, 'BOLT_ON_NOT_AVAILABLE'>;
 

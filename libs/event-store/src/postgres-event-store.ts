@@ -32,7 +32,13 @@ export class PostgresEventStore {
                RETURNING global_position`,
         values: [
           JSON.stringify(
-            events.map((event) => ({ s: event.streamId, v: event.streamVersion, t: event.type, k: event.idempotencyKey, d: event.data })),
+            events.map((event) => ({
+              s: event.streamId,
+              v: event.streamVersion,
+              t: event.type,
+              k: event.idempotencyKey,
+              d: event.data,
+            })),
           ),
         ],
       });

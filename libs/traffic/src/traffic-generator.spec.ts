@@ -13,6 +13,8 @@ describe('the traffic generator', () => {
   });
 
   it('plays the same traffic for the same seed', () => {
-    expect([...messageTraffic(50, { subscribers: 10, seed: 7 })]).toEqual([...messageTraffic(50, { subscribers: 10, seed: 7 })]);
+    expect([...messageTraffic(50, { subscribers: 10, seed: 7 })]).toEqual([
+      ...messageTraffic(50, { subscribers: 10, seed: 7 }),
+    ]);
   });
 });

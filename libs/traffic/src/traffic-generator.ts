@@ -48,8 +48,14 @@ export function* messageTraffic(count: number, options: TrafficOptions): Generat
       messageId: `${prefix}-${index}`,
       kind: mms ? 'MMS' : 'SMS',
       sentAt: new Date(start + index * spacing).toISOString(),
-      sender: { msisdn: inbound ? `4479${String(Math.floor(next() * 1e8)).padStart(8, '0')}` : sender, network: inbound ? pick(PARTNER_NETWORKS) : 'O2-UK' },
-      recipient: { msisdn: `4478${String(Math.floor(next() * 1e8)).padStart(8, '0')}`, network: inbound || toO2 ? 'O2-UK' : pick(PARTNER_NETWORKS) },
+      sender: {
+        msisdn: inbound ? `4479${String(Math.floor(next() * 1e8)).padStart(8, '0')}` : sender,
+        network: inbound ? pick(PARTNER_NETWORKS) : 'O2-UK',
+      },
+      recipient: {
+        msisdn: `4478${String(Math.floor(next() * 1e8)).padStart(8, '0')}`,
+        network: inbound || toO2 ? 'O2-UK' : pick(PARTNER_NETWORKS),
+      },
       roamingCountry: !inbound && next() < 0.02 ? pick(ROAMING) : null,
       ...(mms ? { mms: { sizeBytes: 10_000 + Math.floor(next() * 290_000), content: ['image', 'text'] } } : {}),
     };

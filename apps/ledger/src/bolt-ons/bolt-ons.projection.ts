@@ -48,7 +48,11 @@ export class BoltOnsProjection implements Projection {
       text: `UPDATE bolt_ons SET units_remaining = units_remaining - t.u, recognised_pence = recognised_pence + t.r
              FROM unnest($1::text[], $2::int[], $3::int[]) AS t(p, u, r)
              WHERE bolt_ons.purchase_id = t.p`,
-      values: [[...uses.keys()], [...uses.values()].map((use) => use.units), [...uses.values()].map((use) => use.recognisedPence)],
+      values: [
+        [...uses.keys()],
+        [...uses.values()].map((use) => use.units),
+        [...uses.values()].map((use) => use.recognisedPence),
+      ],
     });
   }
 }

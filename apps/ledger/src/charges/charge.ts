@@ -62,4 +62,5 @@ export interface ChargeEventRow {
   data: unknown;
 }
 
-export const chargeOf = (row: ChargeEventRow): Charge => toCharge({ type: row.event_type, data: row.data } as MessageEvent);
+export const chargeOf = (row: ChargeEventRow): Charge =>
+  toCharge({ type: row.event_type, data: row.data } as MessageEvent);

@@ -14,7 +14,10 @@ export class ChargesProjection implements Projection {
   async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
     const messages = events.filter((recorded) => isMessageEvent(recorded.event));
     if (messages.length === 0) return;
-    const charges = messages.map((recorded) => ({ position: recorded.globalPosition, charge: toCharge(recorded.event as MessageEvent) }));
+    const charges = messages.map((recorded) => ({
+      position: recorded.globalPosition,
+      charge: toCharge(recorded.event as MessageEvent),
+    }));
     await client.query({
       name: 'charges-insert',
       text: `INSERT INTO charges (message_id, sender_msisdn, kind, sent_at, status, units, pence, partner_network, global_position)

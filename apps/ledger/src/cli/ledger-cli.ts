@@ -46,17 +46,23 @@ async function main(command: string | undefined): Promise<number> {
     if (command === 'rebuild') {
       const replayed = await rebuildReadModels(client, new PostgresEventStore(), projections, onProgress);
       bar.stop();
-      process.stdout.write(`rebuilt ${projections.map((p) => p.name).join(', ')} from ${replayed} events in ${seconds(started)} s\n`);
+      process.stdout.write(
+        `rebuilt ${projections.map((p) => p.name).join(', ')} from ${replayed} events in ${seconds(started)} s\n`,
+      );
       return 0;
     }
     const differences = await verifyReadModels(client, new PostgresEventStore(), projections, onProgress);
     bar.stop();
     if (differences.length === 0) {
-      process.stdout.write(`verified: every read model equals its rebuild from the event store (${seconds(started)} s)\n`);
+      process.stdout.write(
+        `verified: every read model equals its rebuild from the event store (${seconds(started)} s)\n`,
+      );
       return 0;
     }
     for (const difference of differences) {
-      process.stdout.write(`${difference.table}: ${difference.onlyLive} rows only live, ${difference.onlyRebuilt} rows only rebuilt\n`);
+      process.stdout.write(
+        `${difference.table}: ${difference.onlyLive} rows only live, ${difference.onlyRebuilt} rows only rebuilt\n`,
+      );
       for (const example of difference.examples) process.stdout.write(`  ${example}\n`);
     }
     return 1;

@@ -41,7 +41,10 @@ const envSchema = z.object({
     .string()
     .default('127.0.0.1:9092')
     .transform((value) => value.split(',').map((broker) => broker.trim()))
-    .refine((brokers) => brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker)), 'must be host:port pairs separated by commas'),
+    .refine(
+      (brokers) => brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker)),
+      'must be host:port pairs separated by commas',
+    ),
   KAFKA_GROUP_ID: z.string().min(1).default('message-ledger'),
   KAFKA_TOPIC_PREFIX: z.string().default(''),
   LEDGER_API_KEYS: apiKeysSchema,

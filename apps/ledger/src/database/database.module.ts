@@ -24,7 +24,9 @@ class PoolCloser implements OnApplicationShutdown {
         const applied = await migrate(config.databaseUrl);
         if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
         const logger = new Logger('Database');
-        return createPool(config.databaseUrl, config.dbPoolSize, (error) => logger.warn(`connection lost: ${error.message}`));
+        return createPool(config.databaseUrl, config.dbPoolSize, (error) =>
+          logger.warn(`connection lost: ${error.message}`),
+        );
       },
     },
     PoolCloser,

@@ -22,7 +22,13 @@ export class OutboxRepository {
   async enqueue(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
     const rated = events.flatMap(({ event, globalPosition }) =>
       isMessageEvent(event)
-        ? [{ key: event.data.message.sender.msisdn, id: event.data.message.messageId, position: globalPosition.toString() }]
+        ? [
+            {
+              key: event.data.message.sender.msisdn,
+              id: event.data.message.messageId,
+              position: globalPosition.toString(),
+            },
+          ]
         : [],
     );
     if (rated.length === 0) return;

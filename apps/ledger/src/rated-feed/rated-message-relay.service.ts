@@ -123,7 +123,12 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
       });
       for (const { row, partition } of fresh) highest.set(partition, row.id);
     }
-    await this.withClient((client) => this.outbox.remove(client, rows.map(({ id }) => id)));
+    await this.withClient((client) =>
+      this.outbox.remove(
+        client,
+        rows.map(({ id }) => id),
+      ),
+    );
     return rows.length;
   }
 
@@ -154,7 +159,11 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
     return { partitions: offsets.length, highest };
   }
 
-  private async readTails(topic: string, tails: { partition: number; high: string }[], highest: Map<number, bigint>): Promise<void> {
+  private async readTails(
+    topic: string,
+    tails: { partition: number; high: string }[],
+    highest: Map<number, bigint>,
+  ): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: `${this.config.kafka.groupId}.relay-tail.${randomBytes(4).toString('hex')}`,
       maxWaitTimeInMs: 200,

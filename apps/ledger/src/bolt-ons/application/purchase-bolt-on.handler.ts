@@ -15,9 +15,18 @@ export class PurchaseBoltOnHandler implements ICommandHandler<PurchaseBoltOnComm
   ) {}
 
   async execute({ purchase, rawBody }: PurchaseBoltOnCommand): Promise<Decision> {
-    const origin = { source: 'api', topic: null, partition: null, offset: null, key: purchase.msisdn, payload: rawBody } as const;
+    const origin = {
+      source: 'api',
+      topic: null,
+      partition: null,
+      offset: null,
+      key: purchase.msisdn,
+      payload: rawBody,
+    } as const;
     const [decision] = await retryOnConflict(() =>
-      inTransaction(this.pool, (client) => this.writer.rate(client, [{ command: { type: 'PurchaseBoltOn', purchase }, origin }])),
+      inTransaction(this.pool, (client) =>
+        this.writer.rate(client, [{ command: { type: 'PurchaseBoltOn', purchase }, origin }]),
+      ),
     );
     return decision;
   }

@@ -56,7 +56,8 @@ export class GetChargesHandler implements IQueryHandler<GetChargesQuery> {
     const last = rows[rows.length - 1];
     return {
       items: rows.map(chargeOf),
-      next: result.rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
+      next:
+        result.rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
     };
   }
 }

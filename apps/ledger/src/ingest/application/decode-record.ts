@@ -11,7 +11,8 @@ export type DecodedRecord =
   | { readonly readable: true; readonly command: RatingCommand }
   | { readonly readable: false; readonly reason: UnreadableReason; readonly detail: string };
 
-export type UnreadableReason = 'EMPTY_RECORD' | 'TOO_LARGE' | 'NOT_UTF8' | 'NOT_JSON' | 'INVALID_RECORD' | 'UNKNOWN_VALUE';
+export type UnreadableReason =
+  'EMPTY_RECORD' | 'TOO_LARGE' | 'NOT_UTF8' | 'NOT_JSON' | 'INVALID_RECORD' | 'UNKNOWN_VALUE';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -27,7 +27,10 @@ export class DeadLetterProducer implements DeadLetterSink, OnApplicationBootstra
     await this.producer.disconnect().catch(() => undefined);
   }
 
-  async send(topic: string, records: readonly { origin: RecordOrigin; reason: string; detail: string }[]): Promise<void> {
+  async send(
+    topic: string,
+    records: readonly { origin: RecordOrigin; reason: string; detail: string }[],
+  ): Promise<void> {
     await this.producer.send({
       topic,
       messages: records.map(({ origin, reason, detail }) => ({

@@ -48,6 +48,10 @@ export class IngestOffsetsRepository {
     const result = await pool.query<{ topic: string; partition: number; next_offset: string }>(
       'SELECT topic, partition, next_offset FROM ingest_offsets ORDER BY topic, partition',
     );
-    return result.rows.map((row) => ({ topic: row.topic, partition: row.partition, nextOffset: BigInt(row.next_offset) }));
+    return result.rows.map((row) => ({
+      topic: row.topic,
+      partition: row.partition,
+      nextOffset: BigInt(row.next_offset),
+    }));
   }
 }

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
 import type { Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
@@ -68,7 +62,11 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     this.topicsCreated();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
-      this.logger.log({ msg: 'joined the consumer group', group: payload.groupId, assignment: payload.memberAssignment });
+      this.logger.log({
+        msg: 'joined the consumer group',
+        group: payload.groupId,
+        assignment: payload.memberAssignment,
+      });
       void this.seekToRecorded(payload.memberAssignment);
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
@@ -133,7 +131,11 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     if (missing.length === 0) return;
     await this.admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: this.config.kafka.topicPartitions, replicationFactor: -1 })),
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: this.config.kafka.topicPartitions,
+        replicationFactor: -1,
+      })),
     });
     this.logger.log(`created topics ${missing.join(', ')}`);
   }

@@ -53,10 +53,10 @@ export class RejectionsRepository {
 
   /** A page in the order they were recorded, after the row id `afterId`. */
   async page(client: PoolClient, afterId: bigint, limit: number): Promise<RejectionView[]> {
-    const result = await client.query<RejectionRow>(
-      'SELECT * FROM rejections WHERE id > $1 ORDER BY id LIMIT $2',
-      [afterId.toString(), limit],
-    );
+    const result = await client.query<RejectionRow>('SELECT * FROM rejections WHERE id > $1 ORDER BY id LIMIT $2', [
+      afterId.toString(),
+      limit,
+    ]);
     return result.rows.map(toView);
   }
 }

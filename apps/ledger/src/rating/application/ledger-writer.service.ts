@@ -23,7 +23,6 @@ import { TARIFF } from '../infrastructure/tariff.provider.js';
 /** The rating decision, or why the tariff could not rate the input at all. */
 export type Decision = RatingDecision | { outcome: 'unrated'; reason: string; detail: string };
 
-
 export interface RatingRequest {
   readonly command: RatingCommand;
   readonly origin: RecordOrigin;
@@ -49,7 +48,9 @@ export class LedgerWriter {
     const stored = await this.eventStore.findByIdempotencyKeys(client, keys);
     const priors = new Map<string, PriorOutcome>();
     for (const [key, event] of stored) priors.set(key, asPrior(event.data as LedgerEvent['data'], event.type));
-    const subscribers = await this.subscribers.load(client, [...new Set(requests.map(({ command }) => subscriberOf(command)))]);
+    const subscribers = await this.subscribers.load(client, [
+      ...new Set(requests.map(({ command }) => subscriberOf(command))),
+    ]);
 
     const decisions: Decision[] = [];
     const appended: NewEvent[] = [];
@@ -69,14 +70,24 @@ export class LedgerWriter {
       }
       decisions.push(decision);
       if (decision.outcome === 'conflict') {
-        rejections.push({ origin, reason: decision.reason, detail: `${key} was recorded before with other content; the first stands` });
+        rejections.push({
+          origin,
+          reason: decision.reason,
+          detail: `${key} was recorded before with other content; the first stands`,
+        });
         return;
       }
       if (decision.outcome === 'repeat') return;
       for (const event of decision.events) {
         subscriber.state = evolve(subscriber.state, event);
         subscriber.version += 1;
-        appended.push({ streamId: streamOf(subscriber.state.msisdn), streamVersion: subscriber.version, type: event.type, idempotencyKey: key, data: event.data });
+        appended.push({
+          streamId: streamOf(subscriber.state.msisdn),
+          streamVersion: subscriber.version,
+          type: event.type,
+          idempotencyKey: key,
+          data: event.data,
+        });
         priors.set(key, { fingerprint: event.data.fingerprint, event });
         const rejection = ratingRejection(event, origin);
         if (rejection) rejections.push(rejection);
@@ -102,7 +113,11 @@ function asPrior(data: LedgerEvent['data'], type: string): PriorOutcome {
 function ratingRejection(event: LedgerEvent, origin: RecordOrigin): Rejection | null {
   switch (event.type) {
     case 'MessageRejected':
-      return { origin, reason: event.data.reason, detail: `message ${event.data.message.messageId} rejected by rating` };
+      return {
+        origin,
+        reason: event.data.reason,
+        detail: `message ${event.data.message.messageId} rejected by rating`,
+      };
     case 'BoltOnPurchaseRejected':
       return {
         origin,
