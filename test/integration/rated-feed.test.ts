@@ -2,6 +2,7 @@ import { TOPICS } from '@ledger/contracts';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import {
+  apiClient,
   eventually,
   isolatedEnvironment,
   messageSent,
@@ -19,6 +20,7 @@ interface FeedRecord {
   messageId: string;
   status: string;
   outboxId: string;
+  body: Record<string, unknown>;
 }
 
 describe('the rated-message feed for downstream billing', () => {
@@ -35,17 +37,33 @@ describe('the rated-message feed for downstream billing', () => {
   let pool: pg.Pool;
 
   const subscribers = ['447700920001', '447700920002', '447700920003', '447700920004'];
+  // Mostly charged (some from a bolt-on), some recorded inbound, some rejected: every shape of charge.
   const produced = Array.from({ length: 200 }, (_, index) =>
     messageSent({
       messageId: `FEED-${String(index).padStart(4, '0')}`,
       sentAt: new Date(Date.UTC(2003, 3, 2, 0, 0, index)).toISOString(),
       sender: { msisdn: subscribers[index % subscribers.length], network: 'O2-UK' },
+      ...(index % 10 === 3
+        ? {
+            recipient: { msisdn: '447800900456', network: 'THREE-UK' },
+            kind: 'MMS',
+            mms: { sizeBytes: 1, content: ['image'] },
+          }
+        : {}),
+      ...(index % 10 === 7 ? { roamingCountry: 'FR' } : {}),
     }),
   );
 
   beforeAll(async () => {
     ledger = await startLedger(environment);
     network = await upstream();
+    // A bolt-on for the first subscriber, so that some of its messages take units.
+    const purchase = await apiClient(ledger.url).post(`/v1/subscribers/${subscribers[0]}/bolt-ons`, {
+      purchaseId: 'FEED-P-1',
+      boltOn: 'GBP3',
+      purchasedAt: '2003-04-01T00:00:00Z',
+    });
+    expect(purchase.status).toBe(201);
     pool = new pg.Pool({ connectionString: environment.env.DATABASE_URL });
     consumer = kafka.consumer({ groupId: `feed-reader-${environment.prefix}`, maxWaitTimeInMs: 100 });
     await consumer.connect();
@@ -53,12 +71,14 @@ describe('the rated-message feed for downstream billing', () => {
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         const body = JSON.parse(message.value!.toString()) as { messageId: string; status: string };
+        const full = JSON.parse(message.value!.toString()) as Record<string, unknown>;
         feed.push({
           partition,
           key: message.key!.toString(),
           messageId: body.messageId,
           status: body.status,
           outboxId: String(message.headers!['ledger-outbox-id']),
+          body: full,
         });
         return Promise.resolve();
       },
@@ -87,11 +107,21 @@ describe('the rated-message feed for downstream billing', () => {
       expect(ids).toEqual([...ids].sort());
       expect(new Set(feed.filter(({ key }) => key === msisdn).map(({ partition }) => partition)).size).toBe(1);
     }
-    expect(feed.every(({ status }) => status === 'CHARGED')).toBe(true);
+    expect(new Set(feed.map(({ status }) => status))).toEqual(new Set(['CHARGED', 'REJECTED']));
     await eventually(async () => {
       const left = await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
       expect(Number(left.rows[0].n)).toBe(0);
     });
+  });
+
+  it('publishes each message exactly as the API shows its charge, with its place in the log', async () => {
+    const api = apiClient(ledger.url);
+    for (const record of feed) {
+      const { globalPosition, ...charge } = record.body;
+      expect(globalPosition).toMatch(/^\d+$/);
+      expect(charge).toEqual((await api.get(`/v1/messages/${record.messageId}`)).body);
+    }
+    expect(feed.some(({ body }) => (body.allocations as unknown[]).length > 0)).toBe(true);
   });
 
   it('repeats nothing when a relay died after publishing but before emptying the outbox', async () => {

@@ -3,15 +3,31 @@ import { MESSAGE_KINDS, NETWORKS } from './networks.js';
 
 export const MSISDN_PATTERN = /^[1-9][0-9]{7,14}$/;
 
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
 /** An RFC 3339 instant with an offset, normalised to UTC ISO-8601 (millisecond precision). */
-export const instantSchema = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/,
-    'must be an RFC 3339 timestamp with an offset, e.g. 2003-04-02T10:15:00Z',
-  )
-  .refine((value) => isRealInstant(value), 'is not a real calendar instant')
-  .transform((value) => new Date(value).toISOString());
+export const instantSchema = z.string().transform((value, ctx) => {
+  const instant = toUtcInstant(value);
+  if ('problem' in instant) {
+    ctx.addIssue({ code: 'custom', message: instant.problem });
+    return z.NEVER;
+  }
+  return instant.utc;
+});
+
+/** Parses once and checks the written calendar date is real (Date() rolls 2003-02-30 over to March). */
+function toUtcInstant(value: string): { utc: string } | { problem: string } {
+  const parts = RFC3339.exec(value);
+  if (!parts) return { problem: 'must be an RFC 3339 timestamp with an offset, e.g. 2003-04-02T10:15:00Z' };
+  const epoch = Date.parse(value);
+  if (Number.isNaN(epoch)) return NOT_REAL;
+  const offsetMinutes = parts[3] ? (parts[3] === '-' ? -1 : 1) * (Number(parts[4]) * 60 + Number(parts[5])) : 0;
+  const utc = new Date(epoch);
+  const local = offsetMinutes === 0 ? utc : new Date(epoch + offsetMinutes * 60_000);
+  return local.toISOString().slice(0, 10) === parts[1] ? { utc: utc.toISOString() } : NOT_REAL;
+}
+
+const NOT_REAL = { problem: 'is not a real calendar instant' };
 
 export const msisdnSchema = z.string().regex(MSISDN_PATTERN, 'must be E.164 digits without "+" (8 to 15 digits)');
 
@@ -61,17 +77,6 @@ export const boltOnPurchaseSchema = z.object({
 
 /** A validated, normalised `retail.bolt-on-purchased.v1` record (or API request). */
 export type BoltOnPurchase = z.output<typeof boltOnPurchaseSchema>;
-
-function isRealInstant(value: string): boolean {
-  const parsed = new Date(value);
-  if (Number.isNaN(parsed.getTime())) return false;
-  // Date() rolls 2003-02-30 over to March: compare the written calendar date with the parsed one.
-  const [datePart] = value.split(/[Tt]/);
-  const offset = /([+-])(\d{2}):(\d{2})$/.exec(value);
-  const offsetMinutes = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) : 0;
-  const local = new Date(parsed.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 10);
-  return local === datePart;
-}
 
 /** Renders zod issues as one line that names each bad field and why. */
 export function describeIssues(error: z.ZodError): string {

@@ -30,22 +30,34 @@ export function toCharge(event: MessageEvent): Charge {
 }
 
 function buildCharge(event: MessageEvent): Charge {
-  const { messageId, kind, sentAt, sender, recipient, roamingCountry } = event.data.message;
-  const facts = { messageId, kind, sentAt, sender, recipient, roamingCountry };
+  const message = event.data.message;
+  // Written out field by field: this runs for every message, twice (read model and feed).
+  const charge: Charge = {
+    messageId: message.messageId,
+    kind: message.kind,
+    sentAt: message.sentAt,
+    sender: message.sender,
+    recipient: message.recipient,
+    roamingCountry: message.roamingCountry,
+    status: 'CHARGED',
+    reason: null,
+    units: 0,
+    pence: 0,
+    allocations: [],
+  };
   switch (event.type) {
     case 'MessageCharged':
-      return {
-        ...facts,
-        status: 'CHARGED',
-        reason: null,
-        units: event.data.units,
-        pence: event.data.pence,
-        allocations: event.data.allocations.map(({ purchaseId, units }) => ({ purchaseId, units })),
-      };
+      charge.units = event.data.units;
+      charge.pence = event.data.pence;
+      charge.allocations = event.data.allocations.map(({ purchaseId, units }) => ({ purchaseId, units }));
+      return charge;
     case 'MessageRecorded':
-      return { ...facts, status: 'RECORDED', reason: null, units: 0, pence: 0, allocations: [] };
+      charge.status = 'RECORDED';
+      return charge;
     case 'MessageRejected':
-      return { ...facts, status: 'REJECTED', reason: event.data.reason, units: 0, pence: 0, allocations: [] };
+      charge.status = 'REJECTED';
+      charge.reason = event.data.reason;
+      return charge;
   }
 }
 

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { MessageEvent } from '@ledger/contracts';
-import { chargeOf, type ChargeEventRow } from '../charges/charge.js';
 import type { PoolClient } from '../database/database.js';
 import type { RecordedEvent } from '../projections/projection.js';
 
 export interface OutboxRow {
   id: bigint;
   messageKey: string;
-  payload: unknown;
+  /** The record's value, JSON text. */
+  payload: string;
 }
 
 const isMessageEvent = (event: RecordedEvent['event']): event is MessageEvent =>
@@ -40,20 +40,33 @@ export class OutboxRepository {
     });
   }
 
-  /** The oldest rows, each with the rated message as the feed publishes it. */
+  /**
+   * The oldest rows, each with the rated message as the feed publishes it: the charge of SPEC
+   * section 5 plus its globalPosition, built by Postgres from the event so that the busy service
+   * thread neither parses nor serialises it (test/integration/rated-feed.test.ts holds it equal to
+   * the API's charge).
+   */
   async next(client: PoolClient, limit: number): Promise<OutboxRow[]> {
-    const result = await client.query<ChargeEventRow & { id: string; message_key: string; global_position: string }>({
+    const result = await client.query<{ id: string; message_key: string; payload: string }>({
       name: 'outbox-next',
-      text: `SELECT o.id, o.message_key, o.global_position, e.event_type, e.data
-             FROM outbox o JOIN events e ON e.global_position = o.global_position
+      text: `SELECT o.id, o.message_key, json_build_object(
+                 'messageId', m->'messageId', 'kind', m->'kind', 'sentAt', m->'sentAt',
+                 'sender', m->'sender', 'recipient', m->'recipient', 'roamingCountry', m->'roamingCountry',
+                 'status', CASE e.event_type WHEN 'MessageCharged' THEN 'CHARGED'
+                                             WHEN 'MessageRecorded' THEN 'RECORDED' ELSE 'REJECTED' END,
+                 'reason', e.data->'reason',
+                 'units', COALESCE(e.data->'units', '0'),
+                 'pence', COALESCE(e.data->'pence', '0'),
+                 'allocations', COALESCE((SELECT json_agg(json_build_object('purchaseId', a->'purchaseId', 'units', a->'units'))
+                                          FROM json_array_elements(e.data->'allocations') a), '[]'),
+                 'globalPosition', o.global_position::text)::text AS payload
+             FROM outbox o
+             JOIN events e ON e.global_position = o.global_position
+             CROSS JOIN LATERAL (SELECT e.data->'message' AS m) message
              ORDER BY o.id LIMIT $1`,
       values: [limit],
     });
-    return result.rows.map((row) => ({
-      id: BigInt(row.id),
-      messageKey: row.message_key,
-      payload: { ...chargeOf(row), globalPosition: row.global_position },
-    }));
+    return result.rows.map((row) => ({ id: BigInt(row.id), messageKey: row.message_key, payload: row.payload }));
   }
 
   async remove(client: PoolClient, ids: readonly bigint[]): Promise<void> {

@@ -10,7 +10,7 @@ import { OutboxRepository, type OutboxRow } from './outbox.repository.js';
 
 /** One relay per database publishes, chosen by this Postgres advisory lock. */
 const RELAY_LOCK = 74_000_001;
-const BATCH = 500;
+const BATCH = 2000;
 const OUTBOX_ID_HEADER = 'ledger-outbox-id';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -117,7 +117,7 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
         messages: fresh.map(({ row, partition }) => ({
           partition,
           key: row.messageKey,
-          value: JSON.stringify(row.payload),
+          value: row.payload,
           headers: { [OUTBOX_ID_HEADER]: row.id.toString() },
         })),
       });

@@ -2,13 +2,26 @@ import { HOME_NETWORK } from '@ledger/contracts';
 import type { MessageKind, Network } from '@ledger/contracts';
 import type { BoltOnOffer, EffectivePeriod, PaygPrice, Tariff } from './tariff.model.js';
 
+// Rating asks about the same instant and the same entries many times over: parse each once.
+const periods = new WeakMap<EffectivePeriod, { from: number; until: number }>();
+let lastAt = '';
+let lastInstant = NaN;
+
 /** Whether the entry is in force at the instant: effectiveFrom <= at < effectiveUntil. */
 export function inForce(entry: EffectivePeriod, at: string): boolean {
-  const instant = Date.parse(at);
-  return (
-    Date.parse(entry.effectiveFrom) <= instant &&
-    (entry.effectiveUntil === null || instant < Date.parse(entry.effectiveUntil))
-  );
+  if (at !== lastAt) {
+    lastAt = at;
+    lastInstant = Date.parse(at);
+  }
+  let period = periods.get(entry);
+  if (!period) {
+    period = {
+      from: Date.parse(entry.effectiveFrom),
+      until: entry.effectiveUntil === null ? Infinity : Date.parse(entry.effectiveUntil),
+    };
+    periods.set(entry, period);
+  }
+  return period.from <= lastInstant && lastInstant < period.until;
 }
 
 export function boltOnOffer(tariff: Tariff, code: string, at: string): BoltOnOffer | undefined {
