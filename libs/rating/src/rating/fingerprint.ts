@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { BoltOnPurchase, MessageFacts, MessageSent } from '@ledger/contracts';
 
 /** The facts of a normalised message, exactly the fields of the contract and nothing else. */
@@ -38,4 +38,5 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+// The one-shot form: no Hash object per message on the hot path.
+const sha256 = (text: string): string => hash('sha256', text, 'hex');
