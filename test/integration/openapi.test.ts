@@ -1,30 +1,15 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { TOPICS } from '@ledger/contracts';
-import { AppModule } from '../../apps/ledger/src/app.module.js';
-import { setupOpenApi } from '../../apps/ledger/src/openapi/openapi.js';
 import {
   apiClient,
   eventually,
   isolatedEnvironment,
   KEYS,
   messageSent,
+  startLedger,
   upstream,
-  type Environment,
   type RunningLedger,
   type Upstream,
 } from '../support/ledger-harness.js';
-
-/** As startLedger in the harness, with the docs set up before listen (as main.ts does). */
-async function startLedgerWithDocs(environment: Environment): Promise<RunningLedger> {
-  Object.assign(process.env, environment.env, { PORT: '0' });
-  const app = await NestFactory.create(AppModule, { rawBody: true, logger: ['error', 'warn'] });
-  app.enableShutdownHooks();
-  setupOpenApi(app);
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
-  return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
-}
 
 type Method = 'get' | 'post';
 
@@ -120,7 +105,7 @@ describe('the OpenAPI document', () => {
     operation(method, path)?.responses[String(status)]?.content?.['application/json']?.schema;
 
   beforeAll(async () => {
-    ledger = await startLedgerWithDocs(environment);
+    ledger = await startLedger(environment);
     network = await upstream();
     const response = await fetch(`${ledger.url}/docs/openapi.json`);
     expect(response.status).toBe(200);

@@ -40,7 +40,7 @@ export class GetChargesHandler implements IQueryHandler<GetChargesQuery> {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ msisdn, from, to, limit, after }: GetChargesQuery): Promise<ChargesPage> {
-    const result = await this.pool.query<ChargeEventRow & { sent_at: Date; message_id: string }>({
+    const result = await this.pool.query<ChargesPageRow>({
       name: 'charges-page',
       text: `SELECT e.event_type, e.data, c.sent_at, c.message_id FROM charges c
              JOIN events e ON e.global_position = c.global_position
@@ -52,12 +52,18 @@ export class GetChargesHandler implements IQueryHandler<GetChargesQuery> {
              LIMIT $6`,
       values: [msisdn, from, to, after?.sentAt ?? null, after?.messageId ?? null, limit + 1],
     });
-    const rows = result.rows.slice(0, limit);
-    const last = rows[rows.length - 1];
-    return {
-      items: rows.map(chargeOf),
-      next:
-        result.rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
-    };
+    return toChargesPage(result.rows, limit);
   }
+}
+
+export type ChargesPageRow = ChargeEventRow & { sent_at: Date; message_id: string };
+
+/** Turns `limit + 1` rows in (sentAt, messageId) order into a page and where the next one starts. */
+export function toChargesPage(rows: readonly ChargesPageRow[], limit: number): ChargesPage {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(chargeOf),
+    next: rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
+  };
 }

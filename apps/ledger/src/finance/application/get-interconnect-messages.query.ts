@@ -1,8 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Network } from '@ledger/contracts';
-import { chargeOf, type Charge, type ChargeEventRow } from '../../charges/charge.js';
-import type { ChargesPage, ChargesPosition } from '../../charges/application/get-charges.query.js';
+import type { Charge } from '../../charges/charge.js';
+import {
+  toChargesPage,
+  type ChargesPage,
+  type ChargesPageRow,
+  type ChargesPosition,
+} from '../../charges/application/get-charges.query.js';
 import type { Pool } from '../../database/database.js';
 import { PG_POOL } from '../../database/database.module.js';
 import { endOfDay, startOfDay } from '../utc-days.js';
@@ -31,7 +36,7 @@ export class GetInterconnectMessagesHandler implements IQueryHandler<GetIntercon
 
   async execute({ network, date, direction, limit, after }: GetInterconnectMessagesQuery): Promise<ChargesPage> {
     const statuses = direction ? [STATUSES[direction]] : Object.values(STATUSES);
-    const result = await this.pool.query<ChargeEventRow & { sent_at: Date; message_id: string }>({
+    const result = await this.pool.query<ChargesPageRow>({
       name: 'finance-interconnect-messages',
       text: `SELECT e.event_type, e.data, c.sent_at, c.message_id FROM charges c
              JOIN events e ON e.global_position = c.global_position
@@ -50,12 +55,6 @@ export class GetInterconnectMessagesHandler implements IQueryHandler<GetIntercon
         limit + 1,
       ],
     });
-    const rows = result.rows.slice(0, limit);
-    const last = rows[rows.length - 1];
-    return {
-      items: rows.map(chargeOf),
-      next:
-        result.rows.length > limit && last ? { sentAt: last.sent_at.toISOString(), messageId: last.message_id } : null,
-    };
+    return toChargesPage(result.rows, limit);
   }
 }
