@@ -11,7 +11,11 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | tail -1)" main start || true
 fi
 
-npm run build --silent
+# Build when there is no build yet or a source, the tariff or the dashboard changed since.
+entry=dist/apps/ledger/src/main.js
+if [ ! -f "$entry" ] || [ -n "$(find apps libs package.json tsconfig.json -newer "$entry" -print -quit)" ]; then
+  npm run build --silent
+fi
 
 if [ -z "${LEDGER_API_KEYS:-}" ]; then
   dev_key="dev-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
