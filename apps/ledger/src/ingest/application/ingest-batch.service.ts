@@ -61,9 +61,11 @@ export class IngestBatchService {
       decoded: decodeRecord(kind, message.value),
     }));
     // Dead letters go out before the commit: a crash between the two repeats a dead letter, never loses one.
-    const alreadyRecorded = await this.offsets.read(this.pool, topic, partition);
-    const unreadable = decoded.filter((entry) => entry.offset >= alreadyRecorded).flatMap(asRejection);
-    if (unreadable.length > 0) await this.deadLetters.send(deadLetterTopic(topic), unreadable);
+    if (decoded.some((entry) => !entry.decoded.readable)) {
+      const alreadyRecorded = await this.offsets.read(this.pool, topic, partition);
+      const unreadable = decoded.filter((entry) => entry.offset >= alreadyRecorded).flatMap(asRejection);
+      if (unreadable.length > 0) await this.deadLetters.send(deadLetterTopic(topic), unreadable);
+    }
 
     const { fresh, decisions } = await retryOnConflict(
       () =>

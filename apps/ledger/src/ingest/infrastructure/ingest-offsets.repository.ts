@@ -15,14 +15,12 @@ export interface StoredOffset {
 export class IngestOffsetsRepository {
   /** Locks the partition's row for this transaction, so that two consumers of one partition take turns. */
   async lock(client: PoolClient, topic: string, partition: number): Promise<bigint> {
-    await client.query({
-      name: 'offsets-ensure',
-      text: 'INSERT INTO ingest_offsets (topic, partition, next_offset) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING',
-      values: [topic, partition],
-    });
+    // One round trip: creates the row on first use, and either way takes its row lock and reads it.
     const result = await client.query<{ next_offset: string }>({
       name: 'offsets-lock',
-      text: 'SELECT next_offset FROM ingest_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE',
+      text: `INSERT INTO ingest_offsets (topic, partition, next_offset) VALUES ($1, $2, 0)
+             ON CONFLICT (topic, partition) DO UPDATE SET next_offset = ingest_offsets.next_offset
+             RETURNING next_offset`,
       values: [topic, partition],
     });
     return BigInt(result.rows[0].next_offset);
