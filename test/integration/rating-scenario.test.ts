@@ -8,9 +8,14 @@ import {
   type Upstream,
 } from '../support/ledger-harness.js';
 import {
+  datesFrom,
+  PARTNER_NETWORKS,
   ReferenceLedger,
   type ExpectedCharge,
+  type ExpectedInterconnect,
+  type ExpectedRevenue,
   type MessageInput,
+  type Network,
   type PurchaseAnswer,
   type PurchaseInput,
 } from '../scenario/reference-ledger.js';
@@ -38,6 +43,30 @@ const PAGE_LIMIT = 7;
 const CONCURRENCY = 16;
 const CHECK_TIMEOUT_MS = 60_000;
 
+interface DayRange {
+  from: string;
+  to: string;
+}
+
+/** Every UTC day the scenario's inputs fall on. */
+const SCENARIO_DAYS: DayRange = { from: '2003-02-01', to: '2003-06-30' };
+/** Ranges within it: the first day of bolt-ons and half-price MMS, the week around it, one across a month end. */
+const REVENUE_RANGES: DayRange[] = [
+  SCENARIO_DAYS,
+  { from: '2003-04-01', to: '2003-04-01' },
+  { from: '2003-03-28', to: '2003-04-02' },
+  { from: '2003-05-15', to: '2003-06-10' },
+];
+/** The scenario's busiest interconnect week: Vodafone's MMS interconnect starts, MMS halves in price. */
+const BUSY_WEEK: DayRange = { from: '2003-03-27', to: '2003-04-02' };
+/** Partner network days whose figures are walked back to their messages. */
+const AUDITED_DAYS: { network: Network; date: string }[] = [
+  { network: 'VODAFONE-UK', date: '2003-03-31' },
+  { network: 'ORANGE-UK', date: '2003-03-27' },
+];
+/** Pages of 50, and of 5 so that the cursor carries each audited day over several pages. */
+const AUDIT_PAGE_LIMITS = [50, 5];
+
 interface ChargesPage {
   items: ExpectedCharge[];
   nextCursor: string | null;
@@ -46,6 +75,10 @@ interface ChargesPage {
 interface RejectionsPage {
   items: { source: 'kafka' | 'api'; reason: string; payload: string }[];
   nextCursor: string | null;
+}
+
+interface InterconnectBody {
+  networks: ExpectedInterconnect[];
 }
 
 interface ApiPurchase {
@@ -318,11 +351,219 @@ describe('a scenario of a few thousand purchases and messages, February to June 
     CHECK_TIMEOUT_MS,
   );
 
+  it(
+    "reports every day's bolt-on sales, PAYG and recognised revenue, the totals and deferred revenue to the penny",
+    async () => {
+      const mismatches: string[] = [];
+      let whole: ExpectedRevenue | null = null;
+      for (const range of REVENUE_RANGES) {
+        const expected = reference.revenue(range.from, range.to);
+        const actual = await api.get<ExpectedRevenue>(`/v1/finance/revenue?from=${range.from}&to=${range.to}`);
+        if (range === SCENARIO_DAYS && actual.status === 200) whole = actual.body;
+        mismatches.push(...revenueMismatches(range, expected, actual));
+      }
+      if (mismatches.length > 0) throw new Error(revenueReport(mismatches));
+      // SPEC 6: over the whole scenario (nothing was sold or used before it), recognised plus deferred equals sales.
+      const expected = reference.revenue(SCENARIO_DAYS.from, SCENARIO_DAYS.to);
+      expect(expected.totals.recognisedBoltOnPence + expected.deferredPence).toBe(expected.totals.boltOnSalesPence);
+      expect(whole).not.toBeNull();
+      expect(whole!.totals.recognisedBoltOnPence + whole!.deferredPence).toBe(whole!.totals.boltOnSalesPence);
+      // The scenario is worth checking: money on most days, and deferred revenue still owed at the end.
+      expect(expected.days.filter((day) => day.recognisedBoltOnPence > 0).length).toBeGreaterThan(60);
+      expect(expected.deferredPence).toBeGreaterThan(0);
+    },
+    CHECK_TIMEOUT_MS,
+  );
+
+  it(
+    'reports the deferred revenue as at the end of every day, each day asked for alone',
+    async () => {
+      const mismatches: string[] = [];
+      await inPool(datesFrom(SCENARIO_DAYS.from, SCENARIO_DAYS.to), CONCURRENCY, async (date) => {
+        const range = { from: date, to: date };
+        const actual = await api.get<ExpectedRevenue>(`/v1/finance/revenue?from=${date}&to=${date}`);
+        mismatches.push(...revenueMismatches(range, reference.revenue(date, date), actual));
+      });
+      if (mismatches.length > 0) throw new Error(revenueReport(mismatches.sort()));
+    },
+    CHECK_TIMEOUT_MS,
+  );
+
+  it(
+    'counts interconnect traffic per partner network over the scenario, the busy week and each of its days',
+    async () => {
+      const ranges = [
+        SCENARIO_DAYS,
+        BUSY_WEEK,
+        ...datesFrom(BUSY_WEEK.from, BUSY_WEEK.to).map((date) => ({ from: date, to: date })),
+      ];
+      const mismatches: string[] = [];
+      for (const range of ranges) {
+        const expected = reference.interconnect(range.from, range.to);
+        const actual = await api.get<InterconnectBody>(`/v1/finance/interconnect?from=${range.from}&to=${range.to}`);
+        mismatches.push(...interconnectMismatches(range, expected, actual));
+      }
+      if (mismatches.length > 0) throw new Error(interconnectReport(mismatches));
+      const busyWeek = reference.interconnect(BUSY_WEEK.from, BUSY_WEEK.to);
+      expect(busyWeek.reduce((sum, line) => sum + trafficOf(line), 0)).toBeGreaterThan(150);
+    },
+    CHECK_TIMEOUT_MS,
+  );
+
+  it(
+    "lists the messages behind a partner network's figures on a day, page by page",
+    async () => {
+      const mismatches: string[] = [];
+      for (const { network, date } of AUDITED_DAYS) {
+        const expected = reference.interconnectMessages(network, date);
+        expect(expected.length).toBeGreaterThan(2 * Math.min(...AUDIT_PAGE_LIMITS));
+        for (const limit of AUDIT_PAGE_LIMITS) {
+          const what = `${network} on ${date}, ${limit} a page`;
+          const pages = Math.ceil(expected.length / limit);
+          const items: ExpectedCharge[] = [];
+          let cursor: string | null = null;
+          for (let page = 0; page <= pages; page++) {
+            const query: URLSearchParams = new URLSearchParams({
+              date,
+              limit: String(limit),
+              ...(cursor ? { cursor } : {}),
+            });
+            const actual: { status: number; body: ChargesPage } = await api.get<ChargesPage>(
+              `/v1/finance/interconnect/${network}/messages?${query.toString()}`,
+            );
+            if (actual.status !== 200) {
+              mismatches.push(`${what}: page ${page + 1}: status ${actual.status} ${JSON.stringify(actual.body)}`);
+              break;
+            }
+            items.push(...actual.body.items);
+            cursor = actual.body.nextCursor;
+            if (cursor === null) break;
+          }
+          const expectedIds = expected.map((charge) => charge.messageId);
+          const actualIds = items.map((charge) => charge.messageId);
+          if (JSON.stringify(actualIds) !== JSON.stringify(expectedIds) || cursor !== null) {
+            mismatches.push(
+              `${what}: messageIds differ${cursor !== null ? ` (still a cursor after ${pages + 1} pages)` : ''}`,
+              ...listDifferences(expectedIds, actualIds).map((line) => `    ${line}`),
+              `    the reference's messages, and the ledger's messageId where it differs:`,
+              ...Array.from({ length: Math.max(expected.length, actualIds.length) }, (_, i) => {
+                const mark = actualIds[i] === expectedIds[i] ? ' ' : '!';
+                const got = actualIds[i] === expectedIds[i] ? '' : ` | got ${actualIds[i] ?? '(nothing)'}`;
+                return `    ${mark} #${i + 1} ${expected[i] ? describeTraffic(expected[i]) : '(nothing)'}${got}`;
+              }),
+            );
+          } else {
+            mismatches.push(...differences(expected, items, what));
+          }
+        }
+      }
+      if (mismatches.length > 0)
+        throw new Error(`GET /v1/finance/interconnect/{network}/messages:\n${mismatches.slice(0, 60).join('\n')}`);
+    },
+    CHECK_TIMEOUT_MS,
+  );
+
+  /** The differences between a revenue answer and the reference's, day by day, the days keyed by date. */
+  function revenueMismatches(
+    range: DayRange,
+    expected: ExpectedRevenue,
+    actual: { status: number; body: ExpectedRevenue },
+  ): string[] {
+    const label = `${range.from}..${range.to}`;
+    if (actual.status !== 200) return [`${label}: status ${actual.status} ${JSON.stringify(actual.body)}`];
+    const lines: string[] = [];
+    const actualDates = (actual.body.days ?? []).map((day) => day.date);
+    const expectedDates = expected.days.map((day) => day.date);
+    if (JSON.stringify(actualDates) !== JSON.stringify(expectedDates)) {
+      lines.push(`${label} days: ${listDifferences(expectedDates, actualDates).join('; ')}`);
+    }
+    const byDate = (days: ExpectedRevenue['days']) => Object.fromEntries(days.map((day) => [day.date, day]));
+    lines.push(
+      ...differences(
+        { days: byDate(expected.days), totals: expected.totals, deferredPence: expected.deferredPence },
+        { days: byDate(actual.body.days ?? []), totals: actual.body.totals, deferredPence: actual.body.deferredPence },
+        label,
+        1000,
+      ),
+    );
+    return lines;
+  }
+
+  /** The first differences, and what the reference counted on the first day that differs. */
+  function revenueReport(mismatches: string[]): string {
+    const parts = [`GET /v1/finance/revenue: ${mismatches.length} difference(s); the first 30:`];
+    parts.push(...mismatches.slice(0, 30).map((line) => `- ${line}`));
+    const firstDay = mismatches.map((line) => /\.days\.(\d{4}-\d{2}-\d{2})\./.exec(line)?.[1]).find(Boolean);
+    if (firstDay) {
+      const lines = reference.revenueLinesOf(firstDay);
+      parts.push(`What the reference counted on ${firstDay} (${lines.length} lines, the first 60):`);
+      parts.push(...lines.slice(0, 60).map((line) => `    ${line}`));
+    }
+    return parts.join('\n');
+  }
+
+  function interconnectReport(mismatches: string[]): string {
+    const parts = [`GET /v1/finance/interconnect: ${mismatches.length} difference(s); the first 30:`];
+    parts.push(...mismatches.slice(0, 30).map((line) => `- ${line}`));
+    // The messages behind the first difference, on a single day when one differs: fewer to read.
+    const found = mismatches
+      .map((line) => /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2}) ([A-Z0-9-]+)\./.exec(line))
+      .filter((match) => match !== null);
+    const first = found.find(([, from, to]) => from === to) ?? found[0];
+    if (first) {
+      const [, from, to, network] = first;
+      const traffic = reference.interconnectMessages(network as Network, from, to);
+      parts.push(`The reference's ${network} traffic ${from}..${to} (${traffic.length} messages, the first 60):`);
+      parts.push(...traffic.slice(0, 60).map((charge) => `    ${describeTraffic(charge)}`));
+    }
+    return parts.join('\n');
+  }
+
   function allSubscribers(): string[] {
     const purchasers = scenario.phases.flatMap((p) => [...p.kafkaPurchases, ...p.apiPurchases].map((x) => x.msisdn));
     return [...new Set([...scenario.o2Subscribers, ...scenario.otherSenders, ...purchasers])];
   }
 });
+
+/** The differences between an interconnect answer and the reference's, the networks keyed by name. */
+function interconnectMismatches(
+  range: DayRange,
+  expected: ExpectedInterconnect[],
+  actual: { status: number; body: InterconnectBody },
+): string[] {
+  const label = `${range.from}..${range.to}`;
+  if (actual.status !== 200) return [`${label}: status ${actual.status} ${JSON.stringify(actual.body)}`];
+  const networks = (actual.body.networks ?? []).map((line) => line.network);
+  const lines: string[] = [];
+  if (networks.length !== PARTNER_NETWORKS.length || new Set(networks).size !== networks.length) {
+    lines.push(`${label}: expected one line for each of ${PARTNER_NETWORKS.join(', ')}, got ${networks.join(', ')}`);
+  }
+  for (const line of expected) {
+    const actualLine = (actual.body.networks ?? []).find((candidate) => candidate.network === line.network);
+    lines.push(...differences(line, actualLine ?? null, `${label} ${line.network}`, 1000));
+  }
+  return lines;
+}
+
+const trafficOf = (line: ExpectedInterconnect): number =>
+  line.outboundSms + line.outboundMms + line.inboundSms + line.inboundMms;
+
+function describeTraffic(charge: ExpectedCharge): string {
+  return `${charge.sentAt} ${charge.messageId} ${charge.kind} ${charge.sender.network}->${charge.recipient.network} ${charge.status}`;
+}
+
+/** Where two lists part: the first index that differs, and what each holds but the other lacks. */
+function listDifferences(expected: readonly string[], actual: readonly string[]): string[] {
+  const index = expected.findIndex((item, i) => actual[i] !== item);
+  const firstDiffering = index === -1 ? expected.length : index;
+  const missing = expected.filter((item) => !actual.includes(item));
+  const unexpected = actual.filter((item) => !expected.includes(item));
+  return [
+    `expected ${expected.length}, got ${actual.length}; first difference at #${firstDiffering + 1}: expected ${JSON.stringify(expected[firstDiffering] ?? null)}, got ${JSON.stringify(actual[firstDiffering] ?? null)}`,
+    ...(missing.length > 0 ? [`missing: ${missing.slice(0, 20).join(', ')}`] : []),
+    ...(unexpected.length > 0 ? [`unexpected: ${unexpected.slice(0, 20).join(', ')}`] : []),
+  ];
+}
 
 function outcomeOf(charge: ExpectedCharge): string {
   if (charge.status === 'REJECTED') return `REJECTED ${charge.reason}`;

@@ -1,5 +1,5 @@
 /**
- * A deliberately simple reference implementation of SPEC sections 1 and 3, written from the
+ * A deliberately simple reference implementation of SPEC sections 1, 3 and 4, written from the
  * specification alone (it imports nothing of the ledger), so that the scenario test can say what
  * the ledger must answer. It favours obviousness over speed: lists, loops, no caching.
  */
@@ -78,6 +78,33 @@ export type PurchaseAnswer =
   | { status: 422; reason: 'BOLT_ON_NOT_AVAILABLE' }
   | { status: 409; reason: 'DUPLICATE_CONFLICT' };
 
+/** SPEC section 4 revenue figures, integer pence. */
+export interface RevenueFigures {
+  boltOnSalesPence: number;
+  paygPence: number;
+  recognisedBoltOnPence: number;
+}
+
+/** What `GET /v1/finance/revenue?from&to` must answer. */
+export interface ExpectedRevenue {
+  days: (RevenueFigures & { date: string })[];
+  totals: RevenueFigures;
+  /** As at the end of `to`. */
+  deferredPence: number;
+}
+
+/** One partner network's line of `GET /v1/finance/interconnect?from&to`. */
+export interface ExpectedInterconnect {
+  network: Network;
+  outboundSms: number;
+  outboundMms: number;
+  inboundSms: number;
+  inboundMms: number;
+}
+
+/** Every network but O2-UK, in the order of SPEC section 2. */
+export const PARTNER_NETWORKS: readonly Network[] = ['VODAFONE-UK', 'ORANGE-UK', 'TMOBILE-UK', 'THREE-UK', 'OTHER'];
+
 /** SPEC section 1, the default tariff, as plain data. */
 export const REFERENCE_TARIFF = {
   boltOnsAvailableFrom: '2003-04-01T00:00:00Z',
@@ -104,6 +131,11 @@ export const REFERENCE_TARIFF = {
 const HOME: Network = 'O2-UK';
 const ms = (instant: string): number => Date.parse(instant);
 const utc = (instant: string): string => new Date(instant).toISOString();
+const DAY_MS = 86_400_000;
+/** The UTC day (YYYY-MM-DD) an instant falls on. */
+const dayOf = (instant: string | number): string => new Date(instant).toISOString().slice(0, 10);
+/** The first instant after a UTC day. */
+const endOfDayMs = (date: string): number => ms(`${date}T00:00:00Z`) + DAY_MS;
 /** Code-point order, the tie-break the SPEC asks for (purchaseId, messageId). */
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -114,8 +146,8 @@ interface BoltOnHolding {
   units: number;
   pricePence: number;
   purchasedAt: string;
-  /** Every use: the sentAt of the message and the units it took. */
-  uses: { sentAtMs: number; units: number }[];
+  /** Every use, in the order rated: the sentAt of the message, the units it took and the pence it recognised. */
+  uses: { messageId: string; sentAtMs: number; units: number; recognisedPence: number }[];
 }
 
 interface RecordedPurchase {
@@ -152,6 +184,10 @@ export interface Coverage {
   spanningBoltOns: number;
   /** Took units from a bolt-on with the same purchasedAt as another, recorded after it. */
   tieBrokenByPurchaseId: number;
+  /** A use whose share P * units / U is no whole number of pence: the floor rule decides what it recognises. */
+  flooredRecognition: number;
+  /** Used a bolt-on with an earlier sentAt than a use rated before it: revenue lands on a day already reported. */
+  useSentBeforeAnEarlierRatedUse: number;
 }
 
 /** One line of a subscriber's history, for explaining a mismatch. */
@@ -176,6 +212,8 @@ export class ReferenceLedger {
     tooFewUnitsLeft: 0,
     spanningBoltOns: 0,
     tieBrokenByPurchaseId: 0,
+    flooredRecognition: 0,
+    useSentBeforeAnEarlierRatedUse: 0,
   };
 
   constructor(private readonly tariff = REFERENCE_TARIFF) {}
@@ -294,6 +332,116 @@ export class ReferenceLedger {
     return this.history.get(msisdn) ?? [];
   }
 
+  /**
+   * SPEC 4 revenue for every UTC day from `from` to `to` (YYYY-MM-DD, both included): sales on the day of
+   * purchasedAt, PAYG and recognised bolt-on revenue on the day of sentAt; deferred as at the end of `to`.
+   */
+  revenue(from: string, to: string): ExpectedRevenue {
+    const days = datesFrom(from, to).map((date) => ({
+      date,
+      boltOnSalesPence: 0,
+      paygPence: 0,
+      recognisedBoltOnPence: 0,
+    }));
+    const byDate = new Map(days.map((day) => [day.date, day]));
+    for (const holding of this.allHoldings()) {
+      const saleDay = byDate.get(dayOf(holding.purchasedAt));
+      if (saleDay) saleDay.boltOnSalesPence += holding.pricePence;
+      for (const use of holding.uses) {
+        const useDay = byDate.get(dayOf(use.sentAtMs));
+        if (useDay) useDay.recognisedBoltOnPence += use.recognisedPence;
+      }
+    }
+    for (const { charge } of this.messages.values()) {
+      const chargeDay = byDate.get(dayOf(charge.sentAt));
+      if (chargeDay && charge.status === 'CHARGED') chargeDay.paygPence += charge.pence;
+    }
+    const totals: RevenueFigures = { boltOnSalesPence: 0, paygPence: 0, recognisedBoltOnPence: 0 };
+    for (const day of days) {
+      totals.boltOnSalesPence += day.boltOnSalesPence;
+      totals.paygPence += day.paygPence;
+      totals.recognisedBoltOnPence += day.recognisedBoltOnPence;
+    }
+    return { days, totals, deferredPence: this.deferredPence(endOfDayMs(to)) };
+  }
+
+  /**
+   * Deferred revenue just before `beforeMs`, worked out from the bolt-ons themselves rather than from daily
+   * flows: over bolt-ons purchased before it, P less what each has recognised by uses sent before it.
+   */
+  deferredPence(beforeMs: number): number {
+    let deferred = 0;
+    for (const holding of this.allHoldings()) {
+      if (ms(holding.purchasedAt) >= beforeMs) continue;
+      const recognisedSoFar = holding.uses
+        .filter((use) => use.sentAtMs < beforeMs)
+        .reduce((sum, use) => sum + use.recognisedPence, 0);
+      deferred += holding.pricePence - recognisedSoFar;
+    }
+    return deferred;
+  }
+
+  /** SPEC 4 interconnect traffic per partner network over the UTC days from `from` to `to`, both included. */
+  interconnect(from: string, to: string): ExpectedInterconnect[] {
+    return PARTNER_NETWORKS.map((network) => {
+      const traffic = this.interconnectMessages(network, from, to);
+      const count = (status: Status, kind: Kind): number =>
+        traffic.filter((charge) => charge.status === status && charge.kind === kind).length;
+      return {
+        network,
+        outboundSms: count('CHARGED', 'SMS'),
+        outboundMms: count('CHARGED', 'MMS'),
+        inboundSms: count('RECORDED', 'SMS'),
+        inboundMms: count('RECORDED', 'MMS'),
+      };
+    });
+  }
+
+  /**
+   * The messages behind a partner network's figures over UTC days (both included), oldest sentAt first
+   * (ties: messageId): CHARGED to a recipient on it, RECORDED from a sender on it. Rejected ones are not traffic.
+   */
+  interconnectMessages(network: Network, from: string, to = from): ExpectedCharge[] {
+    return [...this.messages.values()]
+      .map(({ charge }) => charge)
+      .filter((charge) => dayOf(charge.sentAt) >= from && dayOf(charge.sentAt) <= to)
+      .filter(
+        (charge) =>
+          (charge.status === 'CHARGED' && charge.recipient.network === network && network !== HOME) ||
+          (charge.status === 'RECORDED' && charge.sender.network === network),
+      )
+      .sort((a, b) => ms(a.sentAt) - ms(b.sentAt) || byText(a.messageId, b.messageId));
+  }
+
+  /** What makes up a day's revenue, one line each in time order: to explain a mismatch. */
+  revenueLinesOf(date: string): string[] {
+    const lines: string[] = [];
+    for (const holding of this.allHoldings()) {
+      if (dayOf(holding.purchasedAt) === date)
+        lines.push(`${holding.purchasedAt} sale of ${holding.purchaseId} ${holding.boltOn}: ${holding.pricePence}p`);
+      let used = 0;
+      for (const use of holding.uses) {
+        const usedBefore = used;
+        used += use.units;
+        if (dayOf(use.sentAtMs) !== date) continue;
+        lines.push(
+          `${new Date(use.sentAtMs).toISOString()} ${use.messageId} used ${use.units}u of ${holding.purchaseId} ` +
+            `(${holding.pricePence}p/${holding.units}u, used ${usedBefore} -> ${used}): recognised ${use.recognisedPence}p`,
+        );
+      }
+    }
+    for (const { charge } of this.messages.values()) {
+      if (dayOf(charge.sentAt) === date && charge.status === 'CHARGED' && charge.pence > 0)
+        lines.push(`${charge.sentAt} ${charge.messageId} PAYG ${charge.kind}: ${charge.pence}p`);
+    }
+    return lines.sort();
+  }
+
+  /** Every accepted purchase, of every subscriber. */
+  private allHoldings(): BoltOnHolding[] {
+    return [...this.holdings.values()].flat();
+  }
+
   private rate(facts: ExpectedCharge): ExpectedCharge {
     const reject = (reason: MessageReason): ExpectedCharge => ({ ...facts, status: 'REJECTED', reason });
     const outbound = facts.sender.network === HOME;
@@ -327,7 +475,12 @@ export class ReferenceLedger {
       for (const holding of usable) {
         if (outstanding === 0) break;
         const units = Math.min(outstanding, remaining(holding));
-        holding.uses.push({ sentAtMs, units });
+        const usedBefore = holding.units - remaining(holding);
+        // SPEC 4: the use adds what the bolt-on has recognised after it less what it had before it.
+        const recognisedPence = recognised(holding, usedBefore + units) - recognised(holding, usedBefore);
+        if ((holding.pricePence * units) % holding.units !== 0) this.coverage.flooredRecognition++;
+        if (holding.uses.some((use) => use.sentAtMs > sentAtMs)) this.coverage.useSentBeforeAnEarlierRatedUse++;
+        holding.uses.push({ messageId: facts.messageId, sentAtMs, units, recognisedPence });
         allocations.push({ purchaseId: holding.purchaseId, units });
         outstanding -= units;
       }
@@ -385,6 +538,17 @@ export class ReferenceLedger {
 
 const remaining = (holding: BoltOnHolding): number =>
   holding.units - holding.uses.reduce((sum, use) => sum + use.units, 0);
+
+/** SPEC 4: floor(P * c / U), in BigInt so that no product is ever rounded. */
+const recognised = (holding: BoltOnHolding, usedUnits: number): number =>
+  Number((BigInt(holding.pricePence) * BigInt(usedUnits)) / BigInt(holding.units));
+
+/** Every UTC day from `from` to `to`, both included, as YYYY-MM-DD. */
+export function datesFrom(from: string, to: string): string[] {
+  const dates: string[] = [];
+  for (let at = ms(`${from}T00:00:00Z`); at <= ms(`${to}T00:00:00Z`); at += DAY_MS) dates.push(dayOf(at));
+  return dates;
+}
 
 /** The facts of a message as a charge shows them, in UTC, before rating. */
 function normalise(input: MessageInput): ExpectedCharge {
