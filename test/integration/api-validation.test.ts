@@ -62,7 +62,7 @@ describe('the API refuses bad input clearly and never answers 500', () => {
         boltOn: 'GBP16',
         units: 400,
         pricePence: 1600,
-        purchasedAt: '2003-04-01T09:00:00.000Z',
+        purchasedAt: '2003-04-01T09:00:00Z',
       },
     });
     expect(await api.post('/v1/subscribers/447700900777/bolt-ons', body)).toEqual({ status: 200, body: first.body });
@@ -86,7 +86,7 @@ describe('the API refuses bad input clearly and never answers 500', () => {
           units: 400,
           unitsRemaining: 400,
           pricePence: 1600,
-          purchasedAt: '2003-04-01T09:00:00.000Z',
+          purchasedAt: '2003-04-01T09:00:00Z',
         },
       ],
     });

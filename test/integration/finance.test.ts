@@ -318,15 +318,15 @@ describe('finance reports', () => {
         'messageId,sentAt,direction,kind,senderMsisdn,senderNetwork,recipientMsisdn,recipientNetwork,roamingCountry,status,units,pence\r\n';
       expect(first.text).toBe(
         header +
-          `FIN-IC-D1,2003-05-01T08:00:00.000Z,outbound,SMS,${O2_USER},O2-UK,447800929999,VODAFONE-UK,,CHARGED,0,10\r\n` +
-          `FIN-IC-D2,2003-05-01T09:00:00.000Z,outbound,MMS,${O2_USER},O2-UK,447800929999,VODAFONE-UK,,CHARGED,0,35\r\n`,
+          `FIN-IC-D1,2003-05-01T08:00:00Z,outbound,SMS,${O2_USER},O2-UK,447800929999,VODAFONE-UK,,CHARGED,0,10\r\n` +
+          `FIN-IC-D2,2003-05-01T09:00:00Z,outbound,MMS,${O2_USER},O2-UK,447800929999,VODAFONE-UK,,CHARGED,0,35\r\n`,
       );
       const cursor = first.response.headers.get('x-next-cursor');
       expect(cursor).toEqual(expect.any(String));
       const second = await csv(`${path}&limit=2&cursor=${encodeURIComponent(cursor ?? '')}`);
       expect(second.text).toBe(
         header +
-          `FIN-IC-V1,2003-05-01T13:00:00.000Z,inbound,SMS,${VODAFONE_USER},VODAFONE-UK,${O2_USER},O2-UK,,RECORDED,0,0\r\n`,
+          `FIN-IC-V1,2003-05-01T13:00:00Z,inbound,SMS,${VODAFONE_USER},VODAFONE-UK,${O2_USER},O2-UK,,RECORDED,0,0\r\n`,
       );
       expect(second.response.headers.get('x-next-cursor')).toBeNull();
     });

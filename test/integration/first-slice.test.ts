@@ -47,7 +47,7 @@ describe('from Kafka through the event store to the API', () => {
     expect(charge).toEqual({
       messageId: message.messageId,
       kind: 'SMS',
-      sentAt: '2003-04-02T10:15:00.000Z',
+      sentAt: '2003-04-02T10:15:00Z',
       sender: { msisdn: '447700900001', network: 'O2-UK' },
       recipient: { msisdn: '447800900456', network: 'VODAFONE-UK' },
       roamingCountry: null,

@@ -130,7 +130,8 @@ export const REFERENCE_TARIFF = {
 
 const HOME: Network = 'O2-UK';
 const ms = (instant: string): number => Date.parse(instant);
-const utc = (instant: string): string => new Date(instant).toISOString();
+// As the ledger writes instants: milliseconds only when there are any.
+const utc = (instant: string): string => new Date(instant).toISOString().replace(/\.000Z$/, 'Z');
 const DAY_MS = 86_400_000;
 /** The UTC day (YYYY-MM-DD) an instant falls on. */
 const dayOf = (instant: string | number): string => new Date(instant).toISOString().slice(0, 10);

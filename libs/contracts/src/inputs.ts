@@ -24,7 +24,16 @@ function toUtcInstant(value: string): { utc: string } | { problem: string } {
   const offsetMinutes = parts[3] ? (parts[3] === '-' ? -1 : 1) * (Number(parts[4]) * 60 + Number(parts[5])) : 0;
   const utc = new Date(epoch);
   const local = offsetMinutes === 0 ? utc : new Date(epoch + offsetMinutes * 60_000);
-  return local.toISOString().slice(0, 10) === parts[1] ? { utc: utc.toISOString() } : NOT_REAL;
+  return local.toISOString().slice(0, 10) === parts[1] ? { utc: formatInstant(utc) } : NOT_REAL;
+}
+
+/**
+ * How the ledger writes an instant: UTC, RFC 3339, with milliseconds only when there are any
+ * (`2003-04-02T10:15:00Z`, `2003-04-02T10:15:00.250Z`), so a whole-second input reads back as sent.
+ */
+export function formatInstant(instant: Date | number): string {
+  const iso = (instant instanceof Date ? instant : new Date(instant)).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
 }
 
 const NOT_REAL = { problem: 'is not a real calendar instant' };

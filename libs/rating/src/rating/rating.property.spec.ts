@@ -11,12 +11,7 @@ import { recognisedPence } from './revenue-recognition.js';
 const O2_SUBSCRIBERS = ['447700900001', '447700900002'];
 const SENDERS = [...O2_SUBSCRIBERS, '447800900004'];
 const BOLT_ON_CODES = ['GBP3', 'GBP5', 'GBP7', 'GBP9', 'GBP16'];
-const EDGES = [
-  '2003-03-27T23:59:59.999Z',
-  '2003-03-28T00:00:00.000Z',
-  '2003-03-31T23:59:59.999Z',
-  '2003-04-01T00:00:00.000Z',
-];
+const EDGES = ['2003-03-27T23:59:59.999Z', '2003-03-28T00:00:00Z', '2003-03-31T23:59:59.999Z', '2003-04-01T00:00:00Z'];
 const RUNS = { numRuns: 200 };
 
 const instantBetween = (from: number, until: number) =>

@@ -19,7 +19,7 @@ describe('subscriber state', () => {
         units: 400,
         unitsRemaining: 400,
         pricePence: 1600,
-        purchasedAt: '2003-04-01T08:00:00.000Z',
+        purchasedAt: '2003-04-01T08:00:00Z',
       },
     ]);
   });

@@ -11,7 +11,7 @@ describe('the default tariff (SPEC section 1)', () => {
     ['GBP9', 900, 200],
     ['GBP16', 1600, 400],
   ])('offers %s for %ip and %i units from 2003-04-01, not the instant before', (code, pricePence, units) => {
-    expect(boltOnOffer(defaultTariff, code, '2003-04-01T00:00:00.000Z')).toMatchObject({ pricePence, units });
+    expect(boltOnOffer(defaultTariff, code, '2003-04-01T00:00:00Z')).toMatchObject({ pricePence, units });
     expect(boltOnOffer(defaultTariff, code, '2003-03-31T23:59:59.999Z')).toBeUndefined();
   });
 
@@ -20,50 +20,50 @@ describe('the default tariff (SPEC section 1)', () => {
   });
 
   it.each([
-    ['MMS', '2000-01-01T00:00:00.000Z', 70],
+    ['MMS', '2000-01-01T00:00:00Z', 70],
     ['MMS', '2003-03-31T23:59:59.999Z', 70],
-    ['MMS', '2003-04-01T00:00:00.000Z', 35],
-    ['SMS', '2000-01-01T00:00:00.000Z', 10],
-    ['SMS', '2003-04-01T00:00:00.000Z', 10],
+    ['MMS', '2003-04-01T00:00:00Z', 35],
+    ['SMS', '2000-01-01T00:00:00Z', 10],
+    ['SMS', '2003-04-01T00:00:00Z', 10],
   ] as const)('prices a PAYG %s at %s %ip', (kind, at, pence) => {
     expect(paygPrice(defaultTariff, kind, at)?.pricePence).toBe(pence);
   });
 
   it.each([
-    ['ORANGE-UK', '2003-01-01T00:00:00.000Z'],
-    ['TMOBILE-UK', '2003-01-01T00:00:00.000Z'],
-    ['VODAFONE-UK', '2003-03-28T00:00:00.000Z'],
+    ['ORANGE-UK', '2003-01-01T00:00:00Z'],
+    ['TMOBILE-UK', '2003-01-01T00:00:00Z'],
+    ['VODAFONE-UK', '2003-03-28T00:00:00Z'],
   ] as const)('interconnects MMS with %s from %s, not the instant before', (network, from) => {
     expect(hasMmsInterconnect(defaultTariff, network, from)).toBe(true);
     expect(hasMmsInterconnect(defaultTariff, network, BEFORE(from))).toBe(false);
   });
 
   it.each(['THREE-UK', 'OTHER'] as const)('never interconnects MMS with %s', (network) => {
-    expect(hasMmsInterconnect(defaultTariff, network, '2003-06-30T00:00:00.000Z')).toBe(false);
+    expect(hasMmsInterconnect(defaultTariff, network, '2003-06-30T00:00:00Z')).toBe(false);
   });
 
   it('always interconnects O2-UK with itself', () => {
-    expect(hasMmsInterconnect(defaultTariff, 'O2-UK', '1990-01-01T00:00:00.000Z')).toBe(true);
+    expect(hasMmsInterconnect(defaultTariff, 'O2-UK', '1990-01-01T00:00:00Z')).toBe(true);
   });
 
   it.each(['IE', 'DE', 'NL', 'FR', 'IT', 'ES', 'HK'])('allows MMS roaming in %s from 2003-01-01', (country) => {
-    expect(mmsRoamingAllowed(defaultTariff, country, '2003-01-01T00:00:00.000Z')).toBe(true);
+    expect(mmsRoamingAllowed(defaultTariff, country, '2003-01-01T00:00:00Z')).toBe(true);
     expect(mmsRoamingAllowed(defaultTariff, country, '2002-12-31T23:59:59.999Z')).toBe(false);
   });
 
   it.each(['US', 'GB', 'JP'])('does not allow MMS roaming in %s', (country) => {
-    expect(mmsRoamingAllowed(defaultTariff, country, '2003-04-01T00:00:00.000Z')).toBe(false);
+    expect(mmsRoamingAllowed(defaultTariff, country, '2003-04-01T00:00:00Z')).toBe(false);
   });
 });
 
 describe('inForce', () => {
-  const period = { effectiveFrom: '2003-04-01T00:00:00.000Z', effectiveUntil: '2003-05-01T00:00:00.000Z' };
+  const period = { effectiveFrom: '2003-04-01T00:00:00Z', effectiveUntil: '2003-05-01T00:00:00Z' };
 
   it.each([
     ['2003-03-31T23:59:59.999Z', false],
-    ['2003-04-01T00:00:00.000Z', true],
+    ['2003-04-01T00:00:00Z', true],
     ['2003-04-30T23:59:59.999Z', true],
-    ['2003-05-01T00:00:00.000Z', false],
+    ['2003-05-01T00:00:00Z', false],
   ])('treats effectiveFrom as inclusive and effectiveUntil as exclusive: %s -> %p', (at, expected) => {
     expect(inForce(period, at)).toBe(expected);
   });

@@ -24,7 +24,7 @@ describe('parseTariff', () => {
       code: 'GBP3',
       pricePence: 300,
       units: 50,
-      effectiveFrom: '2003-04-01T00:00:00.000Z',
+      effectiveFrom: '2003-04-01T00:00:00Z',
       effectiveUntil: null,
     });
     expect(tariff).not.toHaveProperty('notes');

@@ -75,7 +75,7 @@ export function holding(options: Partial<BoltOnHolding> = {}): BoltOnHolding {
     purchaseId: 'R-0001',
     boltOn: 'GBP3',
     pricePence: 300,
-    purchasedAt: '2003-04-01T09:00:00.000Z',
+    purchasedAt: '2003-04-01T09:00:00Z',
     units,
     unitsRemaining: units,
     ...options,

@@ -43,7 +43,7 @@ export class PurchaseDto {
   @ApiProperty({ type: 'integer', description: 'Catalogue price in pence.', example: 1600 })
   pricePence!: number;
 
-  @ApiProperty({ format: 'date-time', example: '2003-04-01T09:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', example: '2003-04-01T09:00:00Z' })
   purchasedAt!: string;
 }
 
@@ -64,7 +64,7 @@ export class BoltOnBalanceDto {
   @ApiProperty({ type: 'integer', example: 1600 })
   pricePence!: number;
 
-  @ApiProperty({ format: 'date-time', example: '2003-04-01T09:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', example: '2003-04-01T09:00:00Z' })
   purchasedAt!: string;
 }
 
@@ -93,7 +93,7 @@ export class RejectedPurchaseDto {
   @ApiProperty({ example: 'GBP16' })
   boltOn!: string;
 
-  @ApiProperty({ format: 'date-time', example: '2003-03-31T09:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', example: '2003-03-31T09:00:00Z' })
   purchasedAt!: string;
 }
 
@@ -120,7 +120,7 @@ export class PurchaseRejectedDto {
   })
   reason!: string;
 
-  @ApiProperty({ example: 'bolt-on GBP16 is not available at 2003-03-31T09:00:00.000Z' })
+  @ApiProperty({ example: 'bolt-on GBP16 is not available at 2003-03-31T09:00:00Z' })
   message!: string;
 
   @ApiPropertyOptional({
@@ -136,7 +136,7 @@ export const PURCHASE_EXAMPLE: PurchaseDto = {
   boltOn: 'GBP16',
   units: 400,
   pricePence: 1600,
-  purchasedAt: '2003-04-01T09:00:00.000Z',
+  purchasedAt: '2003-04-01T09:00:00Z',
 };
 
 export const BALANCE_EXAMPLE: BalanceDto = {
@@ -149,7 +149,7 @@ export const BALANCE_EXAMPLE: BalanceDto = {
       units: 400,
       unitsRemaining: 395,
       pricePence: 1600,
-      purchasedAt: '2003-04-01T09:00:00.000Z',
+      purchasedAt: '2003-04-01T09:00:00Z',
     },
     {
       purchaseId: 'R-0007',
@@ -157,7 +157,7 @@ export const BALANCE_EXAMPLE: BalanceDto = {
       units: 50,
       unitsRemaining: 50,
       pricePence: 300,
-      purchasedAt: '2003-04-05T18:30:00.000Z',
+      purchasedAt: '2003-04-05T18:30:00Z',
     },
   ],
 };
@@ -165,6 +165,6 @@ export const BALANCE_EXAMPLE: BalanceDto = {
 export const PURCHASE_REJECTED_EXAMPLE: PurchaseRejectedDto = {
   statusCode: 422,
   reason: 'BOLT_ON_NOT_AVAILABLE',
-  message: 'bolt-on GBP16 is not available at 2003-03-31T09:00:00.000Z',
-  purchase: { purchaseId: 'R-0002', msisdn: '447700900123', boltOn: 'GBP16', purchasedAt: '2003-03-31T09:00:00.000Z' },
+  message: 'bolt-on GBP16 is not available at 2003-03-31T09:00:00Z',
+  purchase: { purchaseId: 'R-0002', msisdn: '447700900123', boltOn: 'GBP16', purchasedAt: '2003-03-31T09:00:00Z' },
 };

@@ -1,3 +1,4 @@
+import { formatInstant } from '@ledger/contracts';
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '../../database/database.js';
@@ -49,7 +50,7 @@ export class GetBalanceHandler implements IQueryHandler<GetBalanceQuery> {
       units: row.units,
       unitsRemaining: row.units_remaining,
       pricePence: row.price_pence,
-      purchasedAt: row.purchased_at.toISOString(),
+      purchasedAt: formatInstant(row.purchased_at),
     }));
     return { msisdn, unitsAvailable: boltOns.reduce((sum, boltOn) => sum + boltOn.unitsRemaining, 0), boltOns };
   }

@@ -45,7 +45,7 @@ export class ChargeDto {
   @ApiProperty({ enum: MESSAGE_KINDS, enumName: 'MessageKind', example: 'MMS' })
   kind!: MessageKind;
 
-  @ApiProperty({ format: 'date-time', description: 'When it was sent, in UTC.', example: '2003-04-02T10:15:00.000Z' })
+  @ApiProperty({ format: 'date-time', description: 'When it was sent, in UTC.', example: '2003-04-02T10:15:00Z' })
   sentAt!: string;
 
   @ApiProperty({ type: () => PartyDto, example: { msisdn: '447700900123', network: 'O2-UK' } })
@@ -110,7 +110,7 @@ export class ChargesPageDto {
 export const CHARGE_EXAMPLE: ChargeDto = {
   messageId: 'MMSC1-20030402-000017',
   kind: 'MMS',
-  sentAt: '2003-04-02T10:15:00.000Z',
+  sentAt: '2003-04-02T10:15:00Z',
   sender: { msisdn: '447700900123', network: 'O2-UK' },
   recipient: { msisdn: '447800900456', network: 'VODAFONE-UK' },
   roamingCountry: null,
@@ -127,7 +127,7 @@ export const CHARGES_PAGE_EXAMPLE: ChargesPageDto = {
     {
       messageId: 'SMSC2-20030402-004711',
       kind: 'SMS',
-      sentAt: '2003-04-02T11:02:41.000Z',
+      sentAt: '2003-04-02T11:02:41Z',
       sender: { msisdn: '447700900123', network: 'O2-UK' },
       recipient: { msisdn: '447900900789', network: 'ORANGE-UK' },
       roamingCountry: 'FR',

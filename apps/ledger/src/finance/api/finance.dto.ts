@@ -116,7 +116,7 @@ export const INTERCONNECT_MESSAGES_EXAMPLE: ChargesPageDto = {
     {
       messageId: 'SMSC1-20030402-000230',
       kind: 'SMS',
-      sentAt: '2003-04-02T10:21:07.000Z',
+      sentAt: '2003-04-02T10:21:07Z',
       sender: { msisdn: '447800900456', network: 'VODAFONE-UK' },
       recipient: { msisdn: '447700900123', network: 'O2-UK' },
       roamingCountry: null,

@@ -111,7 +111,7 @@ export const REJECTIONS_PAGE_EXAMPLE: RejectionsPageDto = {
       offset: null,
       key: '447700900123',
       reason: 'BOLT_ON_NOT_AVAILABLE',
-      detail: 'bolt-on GBP16 is not in the catalogue in force at 2003-03-31T09:00:00.000Z',
+      detail: 'bolt-on GBP16 is not in the catalogue in force at 2003-03-31T09:00:00Z',
       receivedAt: '2003-04-02T11:00:00.512Z',
       payload: '{"purchaseId":"R-0002","boltOn":"GBP16","purchasedAt":"2003-03-31T09:00:00Z"}',
       payloadEncoding: 'utf8',

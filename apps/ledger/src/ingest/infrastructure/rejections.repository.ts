@@ -1,3 +1,4 @@
+import { formatInstant } from '@ledger/contracts';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from '../../database/database.js';
 import type { Rejection } from '../application/record-origin.js';
@@ -73,7 +74,7 @@ function toView(row: RejectionRow): RejectionView {
     key: row.key,
     reason: row.reason,
     detail: row.detail,
-    receivedAt: row.received_at.toISOString(),
+    receivedAt: formatInstant(row.received_at),
     payload: isUtf8 ? text : row.payload.toString('base64'),
     payloadEncoding: isUtf8 ? 'utf8' : 'base64',
   };

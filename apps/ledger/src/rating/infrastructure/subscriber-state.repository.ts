@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { streamOf } from '@ledger/contracts';
+import { streamOf, formatInstant } from '@ledger/contracts';
 import { initialSubscriberState, type BoltOnHolding, type SubscriberState } from '@ledger/rating';
 import type { PoolClient } from '../../database/database.js';
 
@@ -56,7 +56,7 @@ export class SubscriberStateRepository {
         units: row.units,
         unitsRemaining: row.units_remaining,
         pricePence: row.price_pence,
-        purchasedAt: row.purchased_at.toISOString(),
+        purchasedAt: formatInstant(row.purchased_at),
       });
       holdingsBySubscriber.set(row.msisdn, list);
     }
