@@ -32,7 +32,6 @@ export interface MessageCharged {
   readonly type: 'MessageCharged';
   readonly data: {
     readonly message: MessageFacts;
-    readonly fingerprint: string;
     readonly units: number;
     readonly pence: number;
     readonly allocations: readonly Allocation[];
@@ -41,14 +40,13 @@ export interface MessageCharged {
 
 export interface MessageRecorded {
   readonly type: 'MessageRecorded';
-  readonly data: { readonly message: MessageFacts; readonly fingerprint: string };
+  readonly data: { readonly message: MessageFacts };
 }
 
 export interface MessageRejected {
   readonly type: 'MessageRejected';
   readonly data: {
     readonly message: MessageFacts;
-    readonly fingerprint: string;
     readonly reason: MessageRejectionReason;
   };
 }
@@ -62,7 +60,6 @@ export interface BoltOnPurchased {
     readonly units: number;
     readonly pricePence: number;
     readonly purchasedAt: string;
-    readonly fingerprint: string;
   };
 }
 
@@ -73,7 +70,6 @@ export interface BoltOnPurchaseRejected {
     readonly msisdn: string;
     readonly boltOn: string;
     readonly purchasedAt: string;
-    readonly fingerprint: string;
     readonly reason: 'BOLT_ON_NOT_AVAILABLE';
   };
 }

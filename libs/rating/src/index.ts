@@ -21,7 +21,7 @@ export type { RatingCommand } from './commands/rating-command.js';
 export { idempotencyKeyOf, subscriberOf } from './commands/rating-command.js';
 
 export type { Decision, PriorOutcome } from './rating/rating.decider.js';
-export { decide, fingerprintOf } from './rating/rating.decider.js';
+export { decide, fingerprintOf, fingerprintOfEvent } from './rating/rating.decider.js';
 export { canonicalJson, fingerprintMessage, fingerprintPurchase, messageFacts } from './rating/fingerprint.js';
 export { recognisedPence } from './rating/revenue-recognition.js';
 export { allocateUnits } from './rating/bolt-on-allocation.js';

@@ -19,7 +19,6 @@ import { fingerprintMessage, fingerprintPurchase, messageFacts } from './fingerp
 
 /** What the ledger already holds under the command's idempotency key (messageId / purchaseId). */
 export interface PriorOutcome {
-  readonly fingerprint: string;
   readonly event: LedgerEvent;
 }
 
@@ -36,17 +35,32 @@ export function decide(command: RatingCommand, state: SubscriberState, tariff: T
       `a command of ${subscriberOf(command)} was decided on the state of ${state.msisdn}`,
     );
   }
-  const fingerprint = fingerprintOf(command);
   if (prior) {
-    return prior.fingerprint === fingerprint
+    // Content is compared only for a repeated id, so new inputs pay nothing for it.
+    return fingerprintOf(command) === fingerprintOfEvent(prior.event)
       ? { outcome: 'repeat', first: prior.event }
       : { outcome: 'conflict', reason: 'DUPLICATE_CONFLICT', first: prior.event };
   }
   switch (command.type) {
     case 'PurchaseBoltOn':
-      return { outcome: 'new', events: [ratePurchase(command.purchase, fingerprint, tariff)] };
+      return { outcome: 'new', events: [ratePurchase(command.purchase, tariff)] };
     case 'RecordMessageSent':
-      return { outcome: 'new', events: [rateMessage(command.message, fingerprint, state, tariff)] };
+      return { outcome: 'new', events: [rateMessage(command.message, state, tariff)] };
+  }
+}
+
+/** The fingerprint of the input an event was decided from: the same as fingerprintOf that input. */
+export function fingerprintOfEvent(event: LedgerEvent): string {
+  switch (event.type) {
+    case 'BoltOnPurchased':
+    case 'BoltOnPurchaseRejected': {
+      const { purchaseId, msisdn, boltOn, purchasedAt } = event.data;
+      return fingerprintPurchase({ purchaseId, msisdn, boltOn, purchasedAt });
+    }
+    case 'MessageCharged':
+    case 'MessageRecorded':
+    case 'MessageRejected':
+      return fingerprintMessage(event.data.message as MessageSent);
   }
 }
 
@@ -59,27 +73,27 @@ export function fingerprintOf(command: RatingCommand): string {
   }
 }
 
-function ratePurchase(purchase: BoltOnPurchase, fingerprint: string, tariff: Tariff): PurchaseEvent {
+function ratePurchase(purchase: BoltOnPurchase, tariff: Tariff): PurchaseEvent {
   const { purchaseId, msisdn, boltOn, purchasedAt } = purchase;
   const offer = boltOnOffer(tariff, boltOn, purchasedAt);
   if (!offer) {
     return {
       type: 'BoltOnPurchaseRejected',
-      data: { purchaseId, msisdn, boltOn, purchasedAt, fingerprint, reason: 'BOLT_ON_NOT_AVAILABLE' },
+      data: { purchaseId, msisdn, boltOn, purchasedAt, reason: 'BOLT_ON_NOT_AVAILABLE' },
     };
   }
   return {
     type: 'BoltOnPurchased',
-    data: { purchaseId, msisdn, boltOn, units: offer.units, pricePence: offer.pricePence, purchasedAt, fingerprint },
+    data: { purchaseId, msisdn, boltOn, units: offer.units, pricePence: offer.pricePence, purchasedAt },
   };
 }
 
-function rateMessage(sent: MessageSent, fingerprint: string, state: SubscriberState, tariff: Tariff): MessageEvent {
+function rateMessage(sent: MessageSent, state: SubscriberState, tariff: Tariff): MessageEvent {
   const message = messageFacts(sent);
   const reason = rejectionOf(message, tariff);
-  if (reason) return { type: 'MessageRejected', data: { message, fingerprint, reason } };
-  if (message.sender.network !== HOME_NETWORK) return { type: 'MessageRecorded', data: { message, fingerprint } };
-  return charge(message, fingerprint, state, tariff);
+  if (reason) return { type: 'MessageRejected', data: { message, reason } };
+  if (message.sender.network !== HOME_NETWORK) return { type: 'MessageRecorded', data: { message } };
+  return charge(message, state, tariff);
 }
 
 /** Rules 2 to 4, in order: who pays, MMS interconnect, MMS roaming. */
@@ -100,11 +114,11 @@ function rejectionOf(message: MessageFacts, tariff: Tariff): MessageRejectionRea
 }
 
 /** Rules 5 and 6: the units of the bolt-ons if they hold enough, else the pay-as-you-go price. */
-function charge(message: MessageFacts, fingerprint: string, state: SubscriberState, tariff: Tariff): MessageEvent {
+function charge(message: MessageFacts, state: SubscriberState, tariff: Tariff): MessageEvent {
   const unitsNeeded = tariff.unitsPerMessage[message.kind];
   const allocations = allocateUnits(state.boltOns, unitsNeeded, message.sentAt);
   if (allocations) {
-    return { type: 'MessageCharged', data: { message, fingerprint, units: unitsNeeded, pence: 0, allocations } };
+    return { type: 'MessageCharged', data: { message, units: unitsNeeded, pence: 0, allocations } };
   }
   const price = paygPrice(tariff, message.kind, message.sentAt);
   if (!price) {
@@ -113,5 +127,5 @@ function charge(message: MessageFacts, fingerprint: string, state: SubscriberSta
       `tariff ${tariff.version} has no ${message.kind} price in force at ${message.sentAt} (message ${message.messageId})`,
     );
   }
-  return { type: 'MessageCharged', data: { message, fingerprint, units: 0, pence: price.pricePence, allocations: [] } };
+  return { type: 'MessageCharged', data: { message, units: 0, pence: price.pricePence, allocations: [] } };
 }

@@ -7,7 +7,7 @@ import type { RatingCommand } from '../commands/rating-command.js';
 import { idempotencyKeyOf, subscriberOf } from '../commands/rating-command.js';
 import type { RecordMessageSent } from '../commands/record-message-sent.command.js';
 import type { Decision, PriorOutcome } from '../rating/rating.decider.js';
-import { decide, fingerprintOf } from '../rating/rating.decider.js';
+import { decide } from '../rating/rating.decider.js';
 import type { BoltOnHolding, SubscriberState } from '../subscriber/subscriber.state.js';
 import { evolve, initialSubscriberState } from '../subscriber/subscriber.state.js';
 import { DEFAULT_TARIFF_FILE } from '../tariff/default-tariff.js';
@@ -125,7 +125,7 @@ export function runLedger(commands: readonly RatingCommand[], tariff: Tariff): L
     for (const event of decision.events) {
       stream.push(event);
       state = evolve(state, event);
-      outcomes.set(idempotencyKeyOf(command), { fingerprint: fingerprintOf(command), event });
+      outcomes.set(idempotencyKeyOf(command), { event });
     }
     run.streams.set(msisdn, stream);
     run.states.set(msisdn, state);

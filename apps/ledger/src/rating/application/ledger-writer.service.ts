@@ -88,7 +88,7 @@ export class LedgerWriter {
           idempotencyKey: key,
           data: event.data,
         });
-        priors.set(key, { fingerprint: event.data.fingerprint, event });
+        priors.set(key, { event });
         const rejection = ratingRejection(event, origin);
         if (rejection) rejections.push(rejection);
       }
@@ -107,7 +107,7 @@ export class LedgerWriter {
 }
 
 function asPrior(data: LedgerEvent['data'], type: string): PriorOutcome {
-  return { fingerprint: data.fingerprint, event: { type, data } as LedgerEvent };
+  return { event: { type, data } as LedgerEvent };
 }
 
 function ratingRejection(event: LedgerEvent, origin: RecordOrigin): Rejection | null {
