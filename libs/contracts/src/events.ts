@@ -80,6 +80,9 @@ export type PurchaseEvent = BoltOnPurchased | BoltOnPurchaseRejected;
 export type LedgerEvent = MessageEvent | PurchaseEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
+export const isMessageEvent = (event: LedgerEvent): event is MessageEvent =>
+  event.type === 'MessageCharged' || event.type === 'MessageRecorded' || event.type === 'MessageRejected';
+
 export const streamOf = (msisdn: string): string => `subscriber-${msisdn}`;
 export const messageKey = (messageId: string): string => `message:${messageId}`;
 export const purchaseKey = (purchaseId: string): string => `purchase:${purchaseId}`;

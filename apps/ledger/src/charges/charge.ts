@@ -17,21 +17,9 @@ export interface Charge {
   allocations: { purchaseId: string; units: number }[];
 }
 
-/** The projection and the outbox both need the charge of each new event: build it once. */
-const built = new WeakMap<MessageEvent, Charge>();
-
 export function toCharge(event: MessageEvent): Charge {
-  let charge = built.get(event);
-  if (!charge) {
-    charge = buildCharge(event);
-    built.set(event, charge);
-  }
-  return charge;
-}
-
-function buildCharge(event: MessageEvent): Charge {
   const message = event.data.message;
-  // Written out field by field: this runs for every message, twice (read model and feed).
+  // Written out field by field: this runs for every message the ledger records.
   const charge: Charge = {
     messageId: message.messageId,
     kind: message.kind,

@@ -1,10 +1,7 @@
-import type { MessageEvent } from '@ledger/contracts';
+import { isMessageEvent, type MessageEvent } from '@ledger/contracts';
 import type { PoolClient } from '../database/database.js';
 import type { Projection, RecordedEvent } from '../projections/projection.js';
 import { partnerNetwork, toCharge } from './charge.js';
-
-const isMessageEvent = (event: RecordedEvent['event']): event is MessageEvent =>
-  event.type === 'MessageCharged' || event.type === 'MessageRecorded' || event.type === 'MessageRejected';
 
 /** One row per rated message, and one per bolt-on a message drew units from. */
 export class ChargesProjection implements Projection {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { MessageEvent } from '@ledger/contracts';
+import { isMessageEvent } from '@ledger/contracts';
 import type { PoolClient } from '../database/database.js';
 import type { RecordedEvent } from '../projections/projection.js';
 
@@ -9,9 +9,6 @@ export interface OutboxRow {
   /** The record's value, JSON text. */
   payload: string;
 }
-
-const isMessageEvent = (event: RecordedEvent['event']): event is MessageEvent =>
-  event.type === 'MessageCharged' || event.type === 'MessageRecorded' || event.type === 'MessageRejected';
 
 /**
  * The transactional outbox of the rated-message feed: written in the transaction that appends the

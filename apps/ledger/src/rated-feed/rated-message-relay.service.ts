@@ -1,17 +1,31 @@
 import { randomBytes } from 'node:crypto';
+import type kafkajs from 'kafkajs';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
 import type { Pool, PoolClient } from '../database/database.js';
 import { PG_POOL } from '../database/database.module.js';
 import { TOPIC_NAMES } from '../ingest/application/ingest-batch.service.js';
-import { KAFKA, Partitioners, type Kafka, type Producer, type TopicNames } from '../ingest/infrastructure/kafka.js';
+import {
+  createReliableProducer,
+  KAFKA,
+  Partitioners,
+  type Kafka,
+  type Producer,
+  type TopicNames,
+} from '../ingest/infrastructure/kafka.js';
 import { LedgerConsumer } from '../ingest/infrastructure/ledger-consumer.service.js';
-import { OutboxRepository, type OutboxRow } from './outbox.repository.js';
+import { OutboxRepository } from './outbox.repository.js';
 
 /** One relay per database publishes, chosen by this Postgres advisory lock. */
 const RELAY_LOCK = 74_000_001;
 const BATCH = 2000;
 const OUTBOX_ID_HEADER = 'ledger-outbox-id';
+
+/** Per partition, the highest outbox id Kafka holds, and the feed's partitions. */
+interface Published {
+  partitionMetadata: kafkajs.PartitionMetadata[];
+  highest: Map<number, bigint>;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,8 +42,8 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
   private running = false;
   private loop: Promise<void> | null = null;
   private lockClient: PoolClient | null = null;
-  /** Per partition, the highest outbox id Kafka holds; null until read after taking over. */
-  private published: { partitions: number; highest: Map<number, bigint> } | null = null;
+  /** Null until read after taking over. */
+  private published: Published | null = null;
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -39,12 +53,7 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
     private readonly outbox: OutboxRepository,
     private readonly consumer: LedgerConsumer,
   ) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
-    });
+    this.producer = createReliableProducer(kafka);
   }
 
   onApplicationBootstrap(): void {
@@ -105,10 +114,13 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
   private async relayOnce(): Promise<number> {
     const topic = this.topics.messageRated;
     this.published ??= await this.readPublished(topic);
-    const { partitions, highest } = this.published;
+    const { partitionMetadata, highest } = this.published;
     const rows = await this.withClient((client) => this.outbox.next(client, BATCH));
     if (rows.length === 0) return 0;
-    const placed = rows.map((row) => ({ row, partition: this.partitionOf(topic, partitions, row) }));
+    const placed = rows.map((row) => ({
+      row,
+      partition: this.partitionFor({ topic, partitionMetadata, message: { key: row.messageKey, value: null } }),
+    }));
     const fresh = placed.filter(({ row, partition }) => row.id > (highest.get(partition) ?? 0n));
     if (fresh.length > 0) {
       await this.producer.send({
@@ -132,19 +144,8 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
     return rows.length;
   }
 
-  private partitionOf(topic: string, partitions: number, row: OutboxRow): number {
-    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-      partitionErrorCode: 0,
-    }));
-    return this.partitionFor({ topic, partitionMetadata, message: { key: row.messageKey, value: null } });
-  }
-
   /** Reads the last record of every partition of the feed for the outbox id it carries. */
-  private async readPublished(topic: string): Promise<{ partitions: number; highest: Map<number, bigint> }> {
+  private async readPublished(topic: string): Promise<Published> {
     const admin = this.kafka.admin();
     await admin.connect();
     let offsets: { partition: number; high: string; low: string }[];
@@ -156,7 +157,15 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
     const highest = new Map<number, bigint>();
     const tails = offsets.filter(({ high, low }) => BigInt(high) > BigInt(low));
     if (tails.length > 0) await this.readTails(topic, tails, highest);
-    return { partitions: offsets.length, highest };
+    // What the partitioner needs to place a key: only the partitions' ids count.
+    const partitionMetadata = offsets.map(({ partition }) => ({
+      partitionId: partition,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+    }));
+    return { partitionMetadata, highest };
   }
 
   private async readTails(

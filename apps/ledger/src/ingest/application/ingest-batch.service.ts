@@ -67,29 +67,29 @@ export class IngestBatchService {
       if (unreadable.length > 0) await this.deadLetters.send(deadLetterTopic(topic), unreadable);
     }
 
-    const { fresh, decisions } = await retryOnConflict(
+    const { fresh, decisions, unreadable } = await retryOnConflict(
       () =>
         inTransaction(this.pool, async (client) => {
           const next = await this.offsets.lock(client, topic, partition);
           const fresh = decoded.filter((entry) => entry.offset >= next);
-          if (fresh.length === 0) return { fresh, decisions: [] };
+          if (fresh.length === 0) return { fresh, decisions: [], unreadable: [] };
           const requests: RatingRequest[] = fresh.flatMap(({ decoded: record, origin }) =>
             record.readable ? [{ command: record.command, origin }] : [],
           );
           const decisions = await this.writer.rate(client, requests);
-          await this.rejections.record(client, fresh.flatMap(asRejection));
+          const unreadable = fresh.flatMap(asRejection);
+          await this.rejections.record(client, unreadable);
           await this.offsets.advance(client, topic, partition, fresh[fresh.length - 1].offset + 1n);
-          return { fresh, decisions };
+          return { fresh, decisions, unreadable };
         }),
       (error) => this.logger.debug(`${topic}[${partition}] lost a race (${error.message}); deciding again`),
     );
     const seconds = (performance.now() - started) / 1000;
-    const unreadableReasons = fresh.flatMap(asRejection).map(({ reason }) => reason);
     this.metrics.sliceCommitted({
       topic,
       size: messages.length,
       recorded: fresh.length,
-      unreadable: unreadableReasons,
+      unreadable: unreadable.map(({ reason }) => reason),
       decisions,
       seconds,
     });

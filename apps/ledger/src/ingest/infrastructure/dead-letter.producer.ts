@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DeadLetterSink } from '../application/ingest-batch.service.js';
 import type { RecordOrigin } from '../application/record-origin.js';
-import { KAFKA, Partitioners, type Kafka, type Producer } from './kafka.js';
+import { createReliableProducer, KAFKA, type Kafka, type Producer } from './kafka.js';
 
 /** Copies each unreadable record to `<topic>.dlq`, with the reason and where it came from in headers. */
 @Injectable()
@@ -9,14 +9,7 @@ export class DeadLetterProducer implements DeadLetterSink, OnApplicationBootstra
   private readonly producer: Producer;
 
   constructor(@Inject(KAFKA) kafka: Kafka) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // The idempotent producer keeps its guarantee only if it never gives up on its own.
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
-    });
+    this.producer = createReliableProducer(kafka);
   }
 
   async onApplicationBootstrap(): Promise<void> {

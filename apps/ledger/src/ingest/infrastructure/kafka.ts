@@ -43,6 +43,21 @@ export class TopicNames {
   }
 }
 
+/**
+ * The service's own producers (dead letters, the rated-message feed): idempotent, one request in
+ * flight so order holds per partition, and never giving up on their own, which the idempotent
+ * producer needs to keep its guarantee.
+ */
+export function createReliableProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+  });
+}
+
 export function createKafka(config: LedgerConfig): Kafka {
   return new Kafka({
     clientId: 'message-ledger',

@@ -47,13 +47,14 @@ export class LedgerWriter {
     const keys = requests.map(({ command }) => idempotencyKeyOf(command));
     const stored = await this.eventStore.findByIdempotencyKeys(client, keys);
     const priors = new Map<string, PriorOutcome>();
-    for (const [key, event] of stored) priors.set(key, asPrior(event.data as LedgerEvent['data'], event.type));
+    for (const [key, { type, data }] of stored) priors.set(key, { event: { type, data } as LedgerEvent });
     const subscribers = await this.subscribers.load(client, [
       ...new Set(requests.map(({ command }) => subscriberOf(command))),
     ]);
 
     const decisions: Decision[] = [];
     const appended: NewEvent[] = [];
+    const events: LedgerEvent[] = [];
     const rejections: Rejection[] = [];
     requests.forEach(({ command, origin }, index) => {
       const key = keys[index];
@@ -88,6 +89,7 @@ export class LedgerWriter {
           idempotencyKey: key,
           data: event.data,
         });
+        events.push(event);
         priors.set(key, { event });
         const rejection = ratingRejection(event, origin);
         if (rejection) rejections.push(rejection);
@@ -95,19 +97,12 @@ export class LedgerWriter {
     });
 
     const positions = await this.eventStore.append(client, appended);
-    const recorded = appended.map((event, index) => ({
-      globalPosition: positions[index],
-      event: { type: event.type, data: event.data } as LedgerEvent,
-    }));
+    const recorded = events.map((event, index) => ({ globalPosition: positions[index], event }));
     for (const projection of this.projections) await projection.apply(client, recorded);
     await this.outbox.enqueue(client, recorded);
     await this.rejections.record(client, rejections);
     return decisions;
   }
-}
-
-function asPrior(data: LedgerEvent['data'], type: string): PriorOutcome {
-  return { event: { type, data } as LedgerEvent };
 }
 
 function ratingRejection(event: LedgerEvent, origin: RecordOrigin): Rejection | null {
