@@ -109,7 +109,7 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
       join(data, 'pg_hba.conf'),
       [
         '# TLS only: no host (plaintext) or local lines.',
-        `hostssl all all 127.0.0.1/32 scram-sha-256`,
+        `hostssl all all 127.0.0.0/8 scram-sha-256`,
         `hostssl all all ::1/128 scram-sha-256`,
         '',
       ].join('\n'),
@@ -118,7 +118,8 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
       join(data, 'postgresql.auto.conf'),
       [
         `port = ${port}`,
-        `listen_addresses = '127.0.0.1'`,
+        // 127.0.0.2 is outside the certificate's names: tests use it to prove verify-full checks them.
+        `listen_addresses = '127.0.0.1,127.0.0.2'`,
         // Its own socket directory, so it never meets the machine's cluster in /var/run/postgresql.
         `unix_socket_directories = '${dir}'`,
         'ssl = on',
