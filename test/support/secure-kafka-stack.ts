@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,50 +39,71 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port whose stack ports (base, +1, +100, +101) are all free now. */
-export async function freeStackBasePort(): Promise<number> {
+/** A base port whose stack ports for `nodes` nodes (base.., base+100..) are all free now. */
+export async function freeStackBasePort(nodes = 1): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 20000);
-    const ports = [base, base + 1, base + 100, base + 101];
+    const offsets = Array.from({ length: 2 * nodes }, (_, i) => i);
+    const ports = offsets.flatMap((offset) => [base + offset, base + 100 + offset]);
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
   }
   throw new Error('no free port range for a private Kafka stack');
 }
 
-/** A private `stack.sh up --secure` broker: its own STACK_DIR, ports and generated secrets. */
-export interface SecureKafkaStack {
+/** A private `stack.sh up` stack: its own STACK_DIR, ports and (with --secure) generated secrets. */
+export interface PrivateKafkaStack {
   readonly stackDir: string;
   readonly env: Record<string, string>;
+  /** The PLAINTEXT bootstrap list of every node. */
   readonly plaintextBrokers: string;
-  /** What `secure.env` holds: users, passwords, listener addresses and PEM files. */
+  /** What `secure.env` holds with --secure: users, passwords, listener addresses and PEM files. */
   readonly secure: Record<string, string>;
   stop(): void;
 }
 
-export async function startSecureKafka(): Promise<SecureKafkaStack> {
-  const stackDir = mkdtempSync(join(tmpdir(), 'ledger-secure-kafka-'));
-  const port = await freeStackBasePort();
-  const env = { STACK_DIR: stackDir, KAFKA_PORT: String(port), KAFKA_HEAP_OPTS: '-Xms128m -Xmx512m' };
-  const up = runStackScript(['up', '--secure'], env);
-  if (up.status !== 0) {
-    runStackScript(['down'], env);
-    throw new Error(`stack.sh up --secure failed (exit ${up.status}):\n${up.output}`);
-  }
-  const secure = Object.fromEntries(
-    readFileSync(join(stackDir, 'secure.env'), 'utf8')
+export type SecureKafkaStack = PrivateKafkaStack;
+
+function readEnvFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  return Object.fromEntries(
+    readFileSync(path, 'utf8')
       .split('\n')
       .filter((line) => /^[A-Z_0-9]+=/.test(line))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
+}
+
+export async function startPrivateKafka(
+  options: { secure?: boolean; brokers?: number } = {},
+): Promise<PrivateKafkaStack> {
+  const nodes = options.brokers ?? 1;
+  const stackDir = mkdtempSync(join(tmpdir(), 'ledger-private-kafka-'));
+  const port = await freeStackBasePort(nodes);
+  const env = {
+    STACK_DIR: stackDir,
+    KAFKA_PORT: String(port),
+    KAFKA_HEAP_OPTS: nodes > 1 ? '-Xms128m -Xmx384m' : '-Xms128m -Xmx512m',
+    KAFKA_UP_TIMEOUT: '180',
+  };
+  const args = ['up', ...(options.secure ? ['--secure'] : []), ...(nodes > 1 ? ['--brokers', String(nodes)] : [])];
+  const up = runStackScript(args, env);
+  if (up.status !== 0) {
+    runStackScript(['down'], env);
+    throw new Error(`stack.sh ${args.join(' ')} failed (exit ${up.status}):\n${up.output}`);
+  }
   return {
     stackDir,
     env,
-    plaintextBrokers: `127.0.0.1:${port}`,
-    secure,
+    plaintextBrokers: Array.from({ length: nodes }, (_, i) => `127.0.0.1:${port + 2 * i}`).join(','),
+    secure: readEnvFile(join(stackDir, 'secure.env')),
     stop() {
       const down = runStackScript(['down'], env);
       if (down.status !== 0) throw new Error(`stack.sh down failed:\n${down.output}`);
       rmSync(stackDir, { recursive: true, force: true });
     },
   };
+}
+
+export async function startSecureKafka(): Promise<SecureKafkaStack> {
+  return startPrivateKafka({ secure: true });
 }
