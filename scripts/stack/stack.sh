@@ -36,7 +36,6 @@ DATA_DIR="$STACK_DIR/data"
 LOG_DIRS="$DATA_DIR/kraft-combined-logs"
 LOG_FILE="$STACK_DIR/kafka.log"
 PID_FILE="$STACK_DIR/kafka.pid"
-BOOTSTRAP="$KAFKA_HOST:$KAFKA_PORT"
 MODE_FILE="$STACK_DIR/stack.mode"
 TLS_DIR="$STACK_DIR/tls"
 SECURE_ENV="$STACK_DIR/secure.env"
@@ -448,6 +447,7 @@ start_broker() {
   say "starting Kafka $KAFKA_VERSION node $NODE on $NODE_BOOTSTRAP (controller :$NODE_CONTROLLER_PORT), log: $NODE_LOG_FILE"
   # setsid + nohup: detached from this shell/terminal; the inner bash writes its own PID and then
   # execs java, so the PID file names the JVM itself. 9>&- keeps the JVM off our lock file.
+  # shellcheck disable=SC2016
   nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$NODE_PID_FILE" \
     "${JAVA_CMD[@]}" kafka.Kafka "$NODE_PROPS" >"$NODE_LOG_FILE" 2>&1 </dev/null 9>&- &
   disown || true
