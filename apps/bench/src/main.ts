@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { buildKafkaConfig } from '@ledger/kafka-client';
 import kafkajs from 'kafkajs';
 import { produceBacklog } from './backlog.js';
 import { loadBenchConfig, topicPrefix, type BenchConfig } from './bench-config.js';
@@ -66,12 +67,13 @@ async function main(): Promise<number> {
   const stack = spawnSync('bash', ['scripts/stack/stack.sh', 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (stack.status !== 0) throw new Error('the local broker did not start (scripts/stack/stack.sh up)');
   // Patient with the broker: other work on the machine (the fault tests) may restart the shared one.
-  const kafka = new Kafka({
-    clientId: 'bench',
-    brokers: config.brokers,
-    logLevel: logLevel.NOTHING,
-    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 20 },
-  });
+  const kafka = new Kafka(
+    buildKafkaConfig(config.kafka, {
+      clientId: 'bench',
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 20 },
+    }),
+  );
   const interrupted = (): void => {
     note('interrupted: stopping the services and dropping what this run made');
     void stopAllServices()
