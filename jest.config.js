@@ -15,7 +15,11 @@ export default {
   // A project-level testTimeout is ignored by Jest: integration tests need the long one.
   testTimeout: 120000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/setup/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',
