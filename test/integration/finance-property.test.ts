@@ -1,7 +1,7 @@
 import { TOPICS } from '@ledger/contracts';
 import fc from 'fast-check';
 import type kafkajs from 'kafkajs';
-import { IngestBatchService } from '../../apps/ledger/src/ingest/application/ingest-batch.service.js';
+import { IngestBatchService } from '@ledger/app/ingest/application/ingest-batch.service.js';
 import { apiClient, isolatedEnvironment, startLedger, type RunningLedger } from '../support/ledger-harness.js';
 
 /**

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type kafkajs from 'kafkajs';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
-import type { Pool, PoolClient } from '../database/database.js';
-import { PG_POOL } from '../database/database.module.js';
-import { TOPIC_NAMES } from '../ingest/application/ingest-batch.service.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { TOPIC_NAMES } from '@ledger/app/ingest/application/ingest-batch.service.js';
 import {
   createReliableProducer,
   KAFKA,
@@ -12,9 +12,9 @@ import {
   type Kafka,
   type Producer,
   type TopicNames,
-} from '../ingest/infrastructure/kafka.js';
-import { LedgerConsumer } from '../ingest/infrastructure/ledger-consumer.service.js';
-import { OutboxRepository } from './outbox.repository.js';
+} from '@ledger/app/platform/kafka/kafka.js';
+import { LedgerConsumer } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
+import { OutboxRepository } from './read-model/outbox.repository.js';
 
 /** One relay per database publishes, chosen by this Postgres advisory lock. */
 const RELAY_LOCK = 74_000_001;

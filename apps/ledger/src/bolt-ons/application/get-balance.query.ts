@@ -1,8 +1,8 @@
 import { formatInstant } from '@ledger/contracts';
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 
 export interface BoltOnBalance {
   purchaseId: string;

@@ -6,7 +6,7 @@ import {
   type MessageRejectionReason,
   type Network,
 } from '@ledger/contracts';
-import type { ChargeStatus } from '../charge.js';
+import type { ChargeStatus } from '../read-model/charge.js';
 
 // Written as records so that the compiler notices a status or reason the documentation does not list.
 const CHARGE_STATUSES = Object.keys({ CHARGED: true, RECORDED: true, REJECTED: true } satisfies Record<

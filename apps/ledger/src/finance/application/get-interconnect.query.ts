@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { HOME_NETWORK, NETWORKS, type MessageKind, type Network } from '@ledger/contracts';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { endOfDay, startOfDay } from '../utc-days.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 import { toSafeInteger } from './sql-numbers.js';
 
 /** Every network but the home one, in the order of SPEC section 2. */

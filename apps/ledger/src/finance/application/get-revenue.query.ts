@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { endOfDay, startOfDay } from '../utc-days.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 import { toSafeInteger } from './sql-numbers.js';
 
 export interface RevenueFigures {

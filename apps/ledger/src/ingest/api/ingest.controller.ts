@@ -1,19 +1,19 @@
 import { Controller, Get, Inject, Query as QueryParams } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { AllowRoles } from '../../auth/api-key.guard.js';
-import { parseRequest } from '../../common-http.js';
-import { CURSOR_CODEC, type CursorCodec } from '../../cursor.js';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
+import { AllowRoles } from '@ledger/app/platform/http/api-key.guard.js';
+import { parseRequest } from '@ledger/app/platform/http/common-http.js';
+import { CURSOR_CODEC, type CursorCodec } from '@ledger/app/platform/http/cursor.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import {
   API_KEY_SCHEME,
   ApiInvalidRequestResponse,
   ApiKeyErrorResponses,
   ApiPageQueries,
-} from '../../openapi/api-docs.decorators.js';
+} from '@ledger/app/platform/http/openapi/api-docs.decorators.js';
 import { LedgerConsumer } from '../infrastructure/ledger-consumer.service.js';
-import { RejectionsRepository } from '../infrastructure/rejections.repository.js';
+import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
 import {
   INGEST_POSITIONS_EXAMPLE,
   IngestPositionsDto,

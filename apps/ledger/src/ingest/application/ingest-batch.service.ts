@@ -1,15 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { deadLetterTopic } from '@ledger/contracts';
-import { inTransaction, type Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { LedgerMetrics } from '../../observability/ledger-metrics.js';
-import { LedgerWriter, type RatingRequest } from '../../rating/application/ledger-writer.service.js';
-import { retryOnConflict } from '../../rating/application/retry-on-conflict.js';
+import { inTransaction, type Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
+import { LedgerWriter, type RatingRequest } from '@ledger/app/rating/application/ledger-writer.service.js';
+import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
 import { IngestOffsetsRepository } from '../infrastructure/ingest-offsets.repository.js';
-import { RejectionsRepository } from '../infrastructure/rejections.repository.js';
-import type { KafkaMessage, TopicNames } from '../infrastructure/kafka.js';
+import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
+import type { KafkaMessage, TopicNames } from '@ledger/app/platform/kafka/kafka.js';
 import { decodeRecord, type DecodedRecord } from './decode-record.js';
-import type { RecordOrigin, Rejection } from './record-origin.js';
+import type { RecordOrigin, Rejection } from '@ledger/app/rejections/record-origin.js';
 
 export interface DeadLetterSink {
   send(topic: string, records: readonly { origin: RecordOrigin; reason: string; detail: string }[]): Promise<void>;

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { IngestBatchService, TOPIC_NAMES } from '../application/ingest-batch.service.js';
 import { IngestOffsetsRepository } from './ingest-offsets.repository.js';
-import { KAFKA, type Admin, type Consumer, type EachBatchPayload, type Kafka, type TopicNames } from './kafka.js';
+import { KAFKA, type Admin, type Consumer, type EachBatchPayload, type Kafka, type TopicNames } from '@ledger/app/platform/kafka/kafka.js';
 
 /** Records per transaction: large enough to amortise the commit, small enough to heartbeat often. */
 const SLICE = 2000;

@@ -12,11 +12,11 @@ import {
   type RatingCommand,
   type Tariff,
 } from '@ledger/rating';
-import type { PoolClient } from '../../database/database.js';
-import type { RecordOrigin, Rejection } from '../../ingest/application/record-origin.js';
-import { RejectionsRepository } from '../../ingest/infrastructure/rejections.repository.js';
-import { PROJECTIONS, type Projection } from '../../projections/projection.js';
-import { OutboxRepository } from '../../rated-feed/outbox.repository.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import type { RecordOrigin, Rejection } from '@ledger/app/rejections/record-origin.js';
+import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
+import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
+import { OutboxRepository } from '@ledger/app/rated-feed/read-model/outbox.repository.js';
 import { SubscriberStateRepository } from '../infrastructure/subscriber-state.repository.js';
 import { TARIFF } from '../infrastructure/tariff.provider.js';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { streamOf, formatInstant } from '@ledger/contracts';
 import { initialSubscriberState, type BoltOnHolding, type SubscriberState } from '@ledger/rating';
-import type { PoolClient } from '../../database/database.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
 
 export interface LoadedSubscriber {
   state: SubscriberState;

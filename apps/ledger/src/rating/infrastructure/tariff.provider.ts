@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Provider } from '@nestjs/common';
 import { DEFAULT_TARIFF_FILE, parseTariff, type Tariff } from '@ledger/rating';
-import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 
 export const TARIFF = Symbol('TARIFF');
 

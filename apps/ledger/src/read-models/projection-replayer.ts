@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '@ledger/contracts';
 import type { PostgresEventStore } from '@ledger/event-store';
-import type { PoolClient } from '../database/database.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import type { Projection } from './projection.js';
 
 export interface ReplayProgress {

@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { TOPICS, deadLetterTopic } from '@ledger/contracts';
-import type { LedgerConfig } from '../../config/ledger-config.js';
+import type { LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import { kafkaLogCreator } from './kafka-log.js';
 
 export const { Kafka, logLevel, Partitioners } = kafkajs;

@@ -5,11 +5,11 @@ import {
   type HealthIndicatorFunction,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
-import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
-import type { Pool } from '../database/database.js';
-import { PG_POOL } from '../database/database.module.js';
-import { Kafka, logLevel, type Admin } from '../ingest/infrastructure/kafka.js';
-import { LedgerConsumer } from '../ingest/infrastructure/ledger-consumer.service.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { Kafka, logLevel, type Admin } from '@ledger/app/platform/kafka/kafka.js';
+import { LedgerConsumer } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
 
 /** Replaces the probe's own broker client (tests). */
 export const HEALTH_BROKER_ADMIN = Symbol('HEALTH_BROKER_ADMIN');

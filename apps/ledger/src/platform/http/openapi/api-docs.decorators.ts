@@ -10,7 +10,7 @@ import {
   getSchemaPath,
   type HeadersObject,
 } from '@nestjs/swagger';
-import { MAX_RANGE_DAYS } from '../finance/utc-days.js';
+import { MAX_RANGE_DAYS } from '../utc-days.js';
 import { ApiErrorDto } from './api-error.dto.js';
 
 /** The security scheme every keyed route names: `Authorization: Bearer <key>` (SPEC section 5). */

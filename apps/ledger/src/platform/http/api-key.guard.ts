@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { LEDGER_CONFIG, type ApiRole, type LedgerConfig } from '../config/ledger-config.js';
+import { LEDGER_CONFIG, type ApiRole, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 
 /** Roles, besides admin, that may call a route. Routes without it are admin-only. */
 export const AllowRoles = Reflector.createDecorator<ApiRole[]>();

@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { PostgresEventStore } from '@ledger/event-store';
-import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import { createPool, migrate, type Pool } from './database.js';
 
 export const PG_POOL = Symbol('PG_POOL');

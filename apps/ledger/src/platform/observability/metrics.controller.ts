@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Public } from '../auth/api-key.guard.js';
+import { Public } from '@ledger/app/platform/http/api-key.guard.js';
 import { LedgerMetrics } from './ledger-metrics.js';
 
 /** Prometheus scrapes this without a key: it names no subscriber, only counts and positions. */

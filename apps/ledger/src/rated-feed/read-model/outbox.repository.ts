@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isMessageEvent } from '@ledger/contracts';
-import type { PoolClient } from '../database/database.js';
-import type { RecordedEvent } from '../projections/projection.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import type { RecordedEvent } from '@ledger/app/read-models/projection.js';
 
 export interface OutboxRow {
   id: bigint;

@@ -1,6 +1,6 @@
 import { isMessageEvent, type MessageEvent } from '@ledger/contracts';
-import type { PoolClient } from '../database/database.js';
-import type { Projection, RecordedEvent } from '../projections/projection.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import type { Projection, RecordedEvent } from '@ledger/app/read-models/projection.js';
 import { partnerNetwork, toCharge } from './charge.js';
 
 /** One row per rated message, and one per bolt-on a message drew units from. */

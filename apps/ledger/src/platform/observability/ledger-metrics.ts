@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { LedgerEvent } from '@ledger/contracts';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { Decision } from '../rating/application/ledger-writer.service.js';
+import type { Decision } from '@ledger/app/rating/application/ledger-writer.service.js';
 
 export const RATED_OUTCOMES = ['charged', 'recorded', 'rejected', 'repeat', 'conflict', 'unrated'] as const;
 export type RatedOutcome = (typeof RATED_OUTCOMES)[number];

@@ -1,5 +1,5 @@
 import type { LedgerEvent } from '@ledger/contracts';
-import type { PoolClient } from '../database/database.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
 
 /** A ledger event with its place in the log. */
 export interface RecordedEvent {

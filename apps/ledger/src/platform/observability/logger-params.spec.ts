@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { pinoHttp, type HttpLogger, type Options } from 'pino-http';
-import { loadLedgerConfig } from '../config/ledger-config.js';
+import { loadLedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import { loggerParams } from './logger-params.js';
 
 /** The service's pino-http instance, writing its lines into an array instead of stdout. */

@@ -1,7 +1,7 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
-import { LEDGER_CONFIG } from '../config/ledger-config.js';
+import { LEDGER_CONFIG } from '@ledger/app/platform/config/ledger-config.js';
 import { HealthCheckLogger } from './health-check.logger.js';
 import { EVERY_ROUTE, HttpMetricsMiddleware } from './http-metrics.middleware.js';
 import { LedgerMetrics } from './ledger-metrics.js';

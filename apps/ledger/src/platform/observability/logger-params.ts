@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { stdSerializers, stdTimeFunctions, type LevelWithSilent, type LoggerOptions } from 'pino';
 import type { Options as HttpLoggerOptions } from 'pino-http';
-import type { LedgerConfig } from '../config/ledger-config.js';
+import type { LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import { maskPersonalData, maskText } from './mask-personal-data.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';

@@ -1,5 +1,5 @@
 import type { PostgresEventStore } from '@ledger/event-store';
-import type { PoolClient } from '../database/database.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import type { Projection } from './projection.js';
 import { readModelTables, replayAll, type ReplayProgress } from './projection-replayer.js';
 

@@ -1,10 +1,10 @@
 import { ServiceUnavailableException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { loadLedgerConfig, LEDGER_CONFIG } from '../config/ledger-config.js';
-import { PG_POOL } from '../database/database.module.js';
-import { HealthController } from '../health/health.controller.js';
-import { LedgerConsumer, type PartitionPosition } from '../ingest/infrastructure/ledger-consumer.service.js';
+import { loadLedgerConfig, LEDGER_CONFIG } from '@ledger/app/platform/config/ledger-config.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { HealthController } from './health.controller.js';
+import { LedgerConsumer, type PartitionPosition } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
 import { HEALTH_BROKER_ADMIN, LedgerHealthIndicators } from './ledger-health.indicators.js';
 
 interface World {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import type { Pool } from '../database/database.js';
-import { PG_POOL } from '../database/database.module.js';
-import { LedgerConsumer } from '../ingest/infrastructure/ledger-consumer.service.js';
-import { LedgerMetrics } from './ledger-metrics.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { LedgerConsumer } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
+import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 
 /**
  * Gauges read at scrape time rather than kept up to date on the hot path: consumer lag per

@@ -1,5 +1,5 @@
-import type { PoolClient } from '../database/database.js';
-import type { Projection, RecordedEvent } from '../projections/projection.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import type { Projection, RecordedEvent } from '@ledger/app/read-models/projection.js';
 
 /**
  * Every bolt-on bought, with the units still left and the revenue recognised so far. It is also
