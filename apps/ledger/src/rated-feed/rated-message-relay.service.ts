@@ -4,16 +4,16 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
-import { TOPIC_NAMES } from '@ledger/app/ingest/application/ingest-batch.service.js';
 import {
   createReliableProducer,
   KAFKA,
   Partitioners,
+  TOPIC_NAMES,
   type Kafka,
   type Producer,
   type TopicNames,
 } from '@ledger/app/platform/kafka/kafka.js';
-import { LedgerConsumer } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
+import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 import { OutboxRepository } from './read-model/outbox.repository.js';
 
 /** One relay per database publishes, chosen by this Postgres advisory lock. */
@@ -51,7 +51,7 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly outbox: OutboxRepository,
-    private readonly consumer: LedgerConsumer,
+    private readonly topicsReady: TopicsReady,
   ) {
     this.producer = createReliableProducer(kafka);
   }
@@ -69,7 +69,7 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async run(): Promise<void> {
-    await this.consumer.topicsReady;
+    await this.topicsReady.ready;
     await this.producer.connect().catch((error: Error) => this.logger.warn(`relay producer: ${error.message}`));
     while (this.running) {
       try {

@@ -30,7 +30,11 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AllowRoles } from '@ledger/app/platform/http/api-key.guard.js';
 import { parseRequest } from '@ledger/app/platform/http/common-http.js';
-import { API_KEY_SCHEME, ApiInvalidRequestResponse, ApiKeyErrorResponses } from '@ledger/app/platform/http/openapi/api-docs.decorators.js';
+import {
+  API_KEY_SCHEME,
+  ApiInvalidRequestResponse,
+  ApiKeyErrorResponses,
+} from '@ledger/app/platform/http/openapi/api-docs.decorators.js';
 import { GetBalanceQuery } from '../application/get-balance.query.js';
 import { PurchaseBoltOnCommand } from '../application/purchase-bolt-on.command.js';
 import {

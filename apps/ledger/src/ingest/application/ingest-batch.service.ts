@@ -7,7 +7,7 @@ import { LedgerWriter, type RatingRequest } from '@ledger/app/rating/application
 import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
 import { IngestOffsetsRepository } from '../infrastructure/ingest-offsets.repository.js';
 import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
-import type { KafkaMessage, TopicNames } from '@ledger/app/platform/kafka/kafka.js';
+import { TOPIC_NAMES, type KafkaMessage, type TopicNames } from '@ledger/app/platform/kafka/kafka.js';
 import { decodeRecord, type DecodedRecord } from './decode-record.js';
 import type { RecordOrigin, Rejection } from '@ledger/app/rejections/record-origin.js';
 
@@ -16,7 +16,6 @@ export interface DeadLetterSink {
 }
 
 export const DEAD_LETTER_SINK = Symbol('DEAD_LETTER_SINK');
-export const TOPIC_NAMES = Symbol('TOPIC_NAMES');
 
 interface DecodedMessage {
   offset: bigint;

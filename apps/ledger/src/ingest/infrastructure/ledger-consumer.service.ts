@@ -2,9 +2,18 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
-import { IngestBatchService, TOPIC_NAMES } from '../application/ingest-batch.service.js';
+import { IngestBatchService } from '../application/ingest-batch.service.js';
 import { IngestOffsetsRepository } from './ingest-offsets.repository.js';
-import { KAFKA, type Admin, type Consumer, type EachBatchPayload, type Kafka, type TopicNames } from '@ledger/app/platform/kafka/kafka.js';
+import {
+  KAFKA,
+  TOPIC_NAMES,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type TopicNames,
+} from '@ledger/app/platform/kafka/kafka.js';
+import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 
 /** Records per transaction: large enough to amortise the commit, small enough to heartbeat often. */
 const SLICE = 2000;
@@ -27,9 +36,6 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private joined = false;
-  private topicsCreated!: () => void;
-  /** Settles once the service's topics exist; the rated-message relay waits on it. */
-  readonly topicsReady = new Promise<void>((resolve) => (this.topicsCreated = resolve));
   private crashed: Error | null = null;
 
   constructor(
@@ -39,6 +45,7 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly offsets: IngestOffsetsRepository,
     private readonly ingest: IngestBatchService,
+    private readonly topicsReady: TopicsReady,
   ) {
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
@@ -59,7 +66,7 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     await this.admin.connect();
     await this.ensureTopics();
-    this.topicsCreated();
+    this.topicsReady.markReady();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
       this.logger.log({

@@ -12,6 +12,7 @@ export type EachBatchPayload = kafkajs.EachBatchPayload;
 export type KafkaMessage = kafkajs.KafkaMessage;
 
 export const KAFKA = Symbol('KAFKA');
+export const TOPIC_NAMES = Symbol('TOPIC_NAMES');
 
 /** The environment's topic names: SPEC section 2's, behind KAFKA_TOPIC_PREFIX. */
 export class TopicNames {

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { LedgerEvent } from '@ledger/contracts';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { Decision } from '@ledger/app/rating/application/ledger-writer.service.js';
+import type { Decision as RatingDecision } from '@ledger/rating';
+
+/** What the writer answers per input: a rating decision, or why it could not be rated. */
+type Decision = RatingDecision | { outcome: 'unrated'; reason: string; detail: string };
 
 export const RATED_OUTCOMES = ['charged', 'recorded', 'rejected', 'repeat', 'conflict', 'unrated'] as const;
 export type RatedOutcome = (typeof RATED_OUTCOMES)[number];

@@ -1,4 +1,4 @@
-import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { LEDGER_CONFIG } from '@ledger/app/platform/config/ledger-config.js';
@@ -11,7 +11,9 @@ import { MetricsController } from './metrics.controller.js';
 /**
  * Logs, metrics and the health-check machinery: pino behind Nest's Logger (global), the metrics
  * registry and GET /metrics, HTTP request metrics for every route, and Terminus for /health.
+ * Global: every context counts and logs through it.
  */
+@Global()
 @Module({
   imports: [
     LoggerModule.forRootAsync({ inject: [LEDGER_CONFIG], useFactory: loggerParams }),
