@@ -1,4 +1,4 @@
-import { RatingError } from '../rating.errors.js';
+import { RatingInvariantError } from '../rating.errors.js';
 
 /** Revenue recognised by a bolt-on of `pricePence` and `units` once `usedUnits` are used: floor(P * c / U), exactly (SPEC section 4). */
 export function recognisedPence(pricePence: number, units: number, usedUnits: number): number {
@@ -7,7 +7,7 @@ export function recognisedPence(pricePence: number, units: number, usedUnits: nu
     units > 0 &&
     usedUnits <= units;
   if (!valid) {
-    throw new RatingError(
+    throw new RatingInvariantError(
       'INVALID_RECOGNITION',
       `cannot recognise ${usedUnits} used units of a bolt-on of ${units} units at ${pricePence}p: whole numbers, 0 <= used <= units, units > 0`,
     );
