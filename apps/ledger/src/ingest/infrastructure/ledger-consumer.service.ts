@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
-import { IngestBatchService } from '../application/ingest-batch.service.js';
+import { CommandBus } from '@nestjs/cqrs';
+import { RecordSliceCommand } from '../application/record-slice.command.js';
 import { IngestOffsetsRepository } from './ingest-offsets.repository.js';
 import {
   KAFKA,
@@ -44,7 +45,7 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly offsets: IngestOffsetsRepository,
-    private readonly ingest: IngestBatchService,
+    private readonly commands: CommandBus,
     private readonly topicsReady: TopicsReady,
   ) {
     this.consumer = kafka.consumer({
@@ -126,7 +127,7 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     for (let start = 0; start < batch.messages.length; start += SLICE) {
       if (!payload.isRunning() || payload.isStale()) return;
       const slice = batch.messages.slice(start, start + SLICE);
-      await this.ingest.record(batch.topic, batch.partition, slice);
+      await this.commands.execute(new RecordSliceCommand(batch.topic, batch.partition, slice));
       payload.resolveOffset(slice[slice.length - 1].offset);
       await payload.heartbeat();
     }
