@@ -51,7 +51,7 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
       }).admin();
   }
 
-  /** SPEC section 5's /health: consuming, with the database and the broker answering. */
+  /** docs/CONTRACT.md section 5's /health: consuming, with the database and the broker answering. */
   consuming(): HealthIndicatorFunction[] {
     return [() => this.database(), () => this.broker(), () => this.consumerRunning()];
   }
