@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LedgerError, type ConfigurationErrorCode } from '@ledger/contracts';
 
 export const API_ROLES = ['finance', 'retail', 'admin'] as const;
 export type ApiRole = (typeof API_ROLES)[number];
@@ -77,8 +78,11 @@ export type LedgerConfig = Readonly<{
   dbPoolSize: number;
 }>;
 
-export class ConfigurationError extends Error {
-  readonly code = 'INVALID_CONFIGURATION';
+/** A setting of the environment is missing or bad: the service does not start. */
+export class ConfigurationError extends LedgerError<ConfigurationErrorCode> {
+  constructor(message: string) {
+    super('INVALID_CONFIGURATION', message);
+  }
 }
 
 /** Reads and validates the environment once, at boot; a bad value stops the start and is named. */
