@@ -13,7 +13,7 @@ import { IngestOffsetsRepository } from '../infrastructure/ingest-offsets.reposi
 import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
 import { TOPIC_NAMES, type KafkaMessage, type TopicNames } from '@ledger/app/platform/kafka/kafka.js';
 import { decodeRecord, type DecodedRecord } from './decode-record.js';
-import type { RecordOrigin, Rejection } from '@ledger/app/rejections/record-origin.js';
+import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
 
 export interface DeadLetterSink {
   send(topic: string, records: readonly { origin: RecordOrigin; reason: string; detail: string }[]): Promise<void>;

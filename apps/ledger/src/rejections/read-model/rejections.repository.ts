@@ -1,7 +1,7 @@
 import { formatInstant } from '@ledger/contracts';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
-import type { Rejection } from '../record-origin.js';
+import type { Rejection } from './record-origin.js';
 
 export interface RejectionView {
   id: string;
