@@ -4,6 +4,7 @@ const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@ledger/(contracts|rating|event-store|traffic|kafka-client)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@ledger/app/(.*)\\.js$': '<rootDir>/apps/ledger/src/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
