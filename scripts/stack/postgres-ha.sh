@@ -34,6 +34,9 @@ MONITOR_URI="postgres://autoctl_node@$PG_HA_HOST:$PG_HA_MONITOR_PORT/pg_auto_fai
 HAPROXY_CFG="$PG_HA_DIR/haproxy.cfg"
 HAPROXY_PID="$PG_HA_DIR/haproxy.pid"
 CHECK_SCRIPT="$PG_HA_DIR/primary-check.sh"
+# A node takes writes when out of recovery and not read-only: pg_auto_failover promotes a standby
+# read-only (stop_replication) and lifts that only once the monitor has the old primary fenced.
+WRITABLE_SQL="select not pg_is_in_recovery() and not current_setting('transaction_read_only')::bool"
 
 say() { printf '[postgres-ha] %s\n' "$*"; }
 die() {
@@ -135,6 +138,8 @@ start_monitor() {
       --hostname "$PG_HA_HOST" --pgctl "$PG_BIN/pg_ctl" --auth trust --no-ssl \
       >>"$PG_HA_DIR/logs/monitor.log" 2>&1 || die "pg_autoctl create monitor failed: see $PG_HA_DIR/logs/monitor.log"
   fi
+  # pg_autoctl creates the monitor listening on '*'; this formation stays on loopback.
+  as_pg pg_autoctl config set --pgdata "$pgdata" postgresql.listen_addresses "$PG_HA_HOST" >/dev/null
   launch monitor run --pgdata "$pgdata"
   wait_for "monitor answers on $PG_HA_MONITOR_PORT" 60 monitor_ready
   # Fail over within seconds, not the defaults' half minute: the tests wait on it.
@@ -173,7 +178,8 @@ write_haproxy_config() {
   cat >"$CHECK_SCRIPT" <<EOF
 #!/bin/sh
 # \$3 server address, \$4 server port (HAProxy external-check arguments).
-answer=\$(PGCONNECT_TIMEOUT=1 timeout 2 $PG_BIN/psql -X -h "\$3" -p "\$4" -U postgres -d postgres -tAc 'select not pg_is_in_recovery()' 2>/dev/null)
+WRITABLE="$WRITABLE_SQL"
+answer=\$(PGCONNECT_TIMEOUT=1 timeout 2 $PG_BIN/psql -X -h "\$3" -p "\$4" -U postgres -d postgres -tAc "\$WRITABLE" 2>/dev/null)
 [ "\$answer" = t ]
 EOF
   chmod 755 "$CHECK_SCRIPT"
@@ -236,15 +242,19 @@ node_states() {
   monitor_sql "select nodename || ' ' || reportedstate || ' ' || goalstate from pgautofailover.node order by nodename"
 }
 
-# The primary's name, when exactly one node is primary with a synchronous secondary beside it.
+# One node primary, the other secondary (as the monitor sees them), and the primary streaming to a
+# synchronous standby right now (the monitor's table survives a restart, so ask Postgres too).
 formation_healthy() {
-  local states
+  local states primary
   states="$(node_states)" || return 1
-  grep -q '^node[12] primary primary$' <<<"$states" && grep -q '^node[12] secondary secondary$' <<<"$states"
+  grep -q '^node[12] primary primary$' <<<"$states" && grep -q '^node[12] secondary secondary$' <<<"$states" || return 1
+  primary="$(primary_name)"
+  [[ -n "$primary" ]] || return 1
+  (($(sql "${NODE_PORT[$primary]}" "select count(*) from pg_stat_replication where state = 'streaming' and sync_state in ('sync', 'quorum')" || echo 0) >= 1))
 }
 
 proxy_reaches_primary() {
-  [[ "$(sql "$PG_HA_PROXY_PORT" 'select not pg_is_in_recovery()')" == t ]]
+  [[ "$(sql "$PG_HA_PROXY_PORT" "$WRITABLE_SQL")" == t ]]
 }
 
 wait_for() { # what, seconds, command...
