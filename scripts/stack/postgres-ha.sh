@@ -243,6 +243,7 @@ start_haproxy() {
   haproxy -c -q -f "$HAPROXY_CFG" || die "HAProxy rejected $HAPROXY_CFG"
   if pid="$(haproxy_pid)"; then
     [[ "$changed" == true ]] || return 0
+    say "reloading HAProxy"
     # Reload in place (-sf) so a changed configuration takes effect; sessions on the old process finish.
     haproxy -D -f "$HAPROXY_CFG" -p "$HAPROXY_PID" -sf "$pid" >>"$PG_HA_DIR/logs/haproxy.log" 2>&1 9>&-
   else
@@ -250,6 +251,8 @@ start_haproxy() {
     haproxy -D -f "$HAPROXY_CFG" -p "$HAPROXY_PID" >>"$PG_HA_DIR/logs/haproxy.log" 2>&1 9>&- ||
       die "HAProxy did not start: see $PG_HA_DIR/logs/haproxy.log"
   fi
+  # A new HAProxy holds every server up until its first check: let two check rounds pass.
+  sleep 2.5
 }
 
 # --- states ------------------------------------------------------------------------------------
@@ -272,6 +275,13 @@ formation_healthy() {
 
 proxy_reaches_primary() {
   [[ "$(sql "$PG_HA_PROXY_PORT" "$WRITABLE_SQL")" == t ]]
+}
+
+# HAProxy (roundrobin) sends four connections in a row to nodes that take writes: with a standby
+# still in rotation, one of them would land on it.
+proxy_routes_only_primary() {
+  local try
+  for try in 1 2 3 4; do proxy_reaches_primary || return 1; done
 }
 
 wait_for() { # what, seconds, command...
@@ -299,7 +309,7 @@ cmd_up() {
   start_node node2
   wait_for "a primary and a synchronous secondary" "$PG_HA_UP_TIMEOUT" formation_healthy
   start_haproxy
-  wait_for "HAProxy routes $PG_HA_PROXY_PORT to the primary" 30 proxy_reaches_primary
+  wait_for "HAProxy routes $PG_HA_PROXY_PORT to the primary only" 30 proxy_routes_only_primary
   say "up in $((SECONDS - started)) s: postgres://postgres@$PG_HA_HOST:$PG_HA_PROXY_PORT/postgres (primary: $(primary_name))"
 }
 
