@@ -53,7 +53,13 @@ function run(command: string, args: string[], input?: string): Promise<{ code: n
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.once('error', reject);
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT' && command === 'promtool'
+          ? new Error('promtool is missing: install the Debian package `prometheus` (apt-get install -y prometheus)')
+          : error,
+      ),
+    );
     child.once('exit', (code) => resolve({ code, output }));
     child.stdin.end(input ?? '');
   });
