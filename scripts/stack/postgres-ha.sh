@@ -327,8 +327,8 @@ cmd_down() {
   for name in node2 node1 monitor; do
     stop_member "$name"
   done
-  if [[ "$purge" == --purge && -d "$PG_HA_DIR" ]]; then
-    say "removing $PG_HA_DIR"
+  if [[ "$purge" == --purge ]]; then
+    [[ -d "$PG_HA_DIR" ]] && say "removing $PG_HA_DIR"
     rm -rf -- "$PG_HA_DIR" "$PG_HA_DIR.lock"
   fi
 }
