@@ -4,6 +4,9 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import kafkajs from 'kafkajs';
 import { AppModule } from '@ledger/app/app.module.js';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import { configureHttpEdge } from '@ledger/app/platform/http/http-edge.js';
 import { setupOpenApi } from '@ledger/app/platform/http/openapi/openapi.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -54,10 +57,22 @@ export interface RunningLedger {
 /** Boots the real service in this process against the real broker and Postgres. */
 export async function startLedger(environment: Environment): Promise<RunningLedger> {
   Object.assign(process.env, environment.env, { PORT: '0' });
-  const app = await NestFactory.create(AppModule, { rawBody: true, logger: ['error', 'warn'] });
+  // abortOnError off: a start that fails rejects here, as in main.ts, instead of aborting Jest.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    rawBody: true,
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   app.enableShutdownHooks();
+  configureHttpEdge(app, app.get<LedgerConfig>(LEDGER_CONFIG));
   setupOpenApi(app);
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // A start refused in onApplicationBootstrap (Kafka, topics) leaves pools and clients to close.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const address = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }
