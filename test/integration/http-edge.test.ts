@@ -1,5 +1,6 @@
 import { TOPICS } from '@ledger/contracts';
 import type { Pool } from 'pg';
+import { API_PG_POOL, PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import {
   apiClient,
   eventually,
@@ -95,6 +96,86 @@ describe('body size', () => {
   });
 });
 
+describe('hostile requests', () => {
+  const hostile: [string, string, RequestInit][] = [
+    ['Bearer with no key', '/v1/ingest', { headers: { authorization: 'Bearer ' } }],
+    ['Basic auth', '/v1/ingest', { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } }],
+    ['a key of 10,000 characters', '/v1/ingest', { headers: auth('k'.repeat(10_000)) }],
+    ['a key with unicode', '/v1/ingest', { headers: { authorization: 'Bearer ключ-🔑' } }],
+    ['lower-case bearer', '/v1/ingest', { headers: { authorization: 'bearer nonsense' } }],
+    ['a bare word', '/v1/ingest', { headers: { authorization: 'admin' } }],
+    ['JSON that does not parse', '/v1/subscribers/447700900963/bolt-ons', {
+      method: 'POST', body: '{"purchaseId": ', headers: { 'content-type': 'application/json' },
+    }],
+    ['a body of the wrong type', '/v1/subscribers/447700900963/bolt-ons', {
+      method: 'POST', body: '[1,2,3]', headers: { 'content-type': 'application/json' },
+    }],
+    ['an encoded NUL in the path', '/v1/messages/%00', {}],
+    ['a broken percent escape', '/v1/messages/%E0%A4%A', {}],
+    ['a path of 4,000 characters', `/v1/messages/${'a'.repeat(4000)}`, {}],
+    ['a repeated query parameter', '/v1/rejections?limit=1&limit=2', {}],
+    ['a query parameter as an object', '/v1/rejections?limit[a]=1', {}],
+    ['an unknown method', '/v1/ingest', { method: 'PROPFIND' }],
+  ]; // prettier-ignore
+
+  it.each(hostile)('answers %s without a 500, for a caller with or without a key', async (_what, path, init) => {
+    for (const key of [null, KEYS.admin]) {
+      const headers = { ...(key ? auth(key) : {}), ...(init.headers as Record<string, string>) };
+      const response = await raw(path, { ...init, headers });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(response.headers.get('x-powered-by')).toBeNull();
+    }
+  });
+});
+
+describe('database limits', () => {
+  it('sets statement and idle-in-transaction timeouts on every connection, shorter for the API pool', async () => {
+    const sessions = await ledger.app.get<Pool>(PG_POOL).query<{ statement_timeout: string }>('SHOW statement_timeout');
+    expect(sessions.rows[0].statement_timeout).toBe('45s');
+    const idle = await ledger.app
+      .get<Pool>(PG_POOL)
+      .query<Record<string, string>>('SHOW idle_in_transaction_session_timeout');
+    expect(idle.rows[0].idle_in_transaction_session_timeout).toBe('20s');
+    const api = await ledger.app.get<Pool>(API_PG_POOL).query<{ statement_timeout: string }>('SHOW statement_timeout');
+    expect(api.rows[0].statement_timeout).toBe('7s');
+  });
+
+  it('keeps ingesting while every connection of the API pool is taken', async () => {
+    const apiPool = ledger.app.get<Pool>(API_PG_POOL);
+    const held = await Promise.all([1, 2, 3].map(() => apiPool.connect()));
+    const network = await upstream();
+    try {
+      const message = messageSent({ sender: { msisdn: '447700900964', network: 'O2-UK' } });
+      await network.send(environment.topic(TOPICS.messageSent), [
+        { key: '447700900964', value: JSON.stringify(message) },
+      ]);
+      const ingestPool = ledger.app.get<Pool>(PG_POOL);
+      await eventually(async () => {
+        const { rows } = await ingestPool.query('SELECT 1 FROM charges WHERE message_id = $1', [message.messageId]);
+        expect(rows).toHaveLength(1);
+      }, 30_000);
+    } finally {
+      await network.close();
+      for (const client of held) client.release();
+    }
+  });
+});
+
+describe('/metrics and /docs behind a key (METRICS_DOCS_REQUIRE_KEY=true)', () => {
+  it.each(['/metrics', '/docs', '/docs/openapi.json'])(
+    'refuses %s without a key and serves it with one',
+    async (path) => {
+      expect((await raw(path)).status).toBe(401);
+      expect((await raw(path, { headers: auth(KEYS.admin) })).status).toBe(200);
+    },
+  );
+
+  it('leaves /health open', async () => {
+    expect((await raw('/health')).status).toBe(200);
+  });
+});
+
 describe('rate limit per key', () => {
   it('answers 429 with Retry-After past API_RATE_LIMIT calls in the window, to that key only', async () => {
     const key = KEYS.finance;
@@ -131,93 +212,3 @@ describe('rate limit per key', () => {
     expect(statuses[statuses.length - 1]).toBe(429);
   });
 });
-
-describe('hostile requests', () => {
-  const hostile: [string, string, RequestInit][] = [
-    ['Bearer with no key', '/v1/ingest', { headers: { authorization: 'Bearer ' } }],
-    ['Basic auth', '/v1/ingest', { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } }],
-    ['a key of 10,000 characters', '/v1/ingest', { headers: auth('k'.repeat(10_000)) }],
-    ['a key with unicode', '/v1/ingest', { headers: { authorization: 'Bearer ключ-🔑' } }],
-    ['lower-case bearer', '/v1/ingest', { headers: { authorization: 'bearer nonsense' } }],
-    ['a bare word', '/v1/ingest', { headers: { authorization: 'admin' } }],
-    ['JSON that does not parse', '/v1/subscribers/447700900963/bolt-ons', {
-      method: 'POST', body: '{"purchaseId": ', headers: { 'content-type': 'application/json' },
-    }],
-    ['a body of the wrong type', '/v1/subscribers/447700900963/bolt-ons', {
-      method: 'POST', body: '[1,2,3]', headers: { 'content-type': 'application/json' },
-    }],
-    ['an encoded NUL in the path', '/v1/messages/%00', {}],
-    ['a broken percent escape', '/v1/messages/%E0%A4%A', {}],
-    ['a path of 4,000 characters', `/v1/messages/${'a'.repeat(4000)}`, {}],
-    ['a repeated query parameter', '/v1/rejections?limit=1&limit=2', {}],
-    ['a query parameter as an object', '/v1/rejections?limit[a]=1', {}],
-    ['an unknown method', '/v1/ingest', { method: 'PROPFIND' }],
-  ]; // prettier-ignore
-
-  it.each(hostile)('answers %s without a 500, for a caller with or without a key', async (_what, path, init) => {
-    for (const key of [null, KEYS.admin]) {
-      const headers = { ...(key ? auth(key) : {}), ...(init.headers as Record<string, string>) };
-      const response = await raw(path, { ...init, headers });
-      expect(response.status).toBeGreaterThanOrEqual(400);
-      expect(response.status).toBeLessThan(500);
-      expect(response.headers.get('x-powered-by')).toBeNull();
-    }
-  });
-});
-
-describe('database limits', () => {
-  it('sets statement and idle-in-transaction timeouts on every connection, shorter for the API pool', async () => {
-    const sessions = await ledger.app
-      .get<Pool>(PG_POOL_OF('ingest'))
-      .query<{ statement_timeout: string }>('SHOW statement_timeout');
-    expect(sessions.rows[0].statement_timeout).toBe('45s');
-    const idle = await ledger.app
-      .get<Pool>(PG_POOL_OF('ingest'))
-      .query<Record<string, string>>('SHOW idle_in_transaction_session_timeout');
-    expect(idle.rows[0].idle_in_transaction_session_timeout).toBe('20s');
-    const api = await ledger.app
-      .get<Pool>(PG_POOL_OF('api'))
-      .query<{ statement_timeout: string }>('SHOW statement_timeout');
-    expect(api.rows[0].statement_timeout).toBe('7s');
-  });
-
-  it('keeps ingesting while every connection of the API pool is taken', async () => {
-    const apiPool = ledger.app.get<Pool>(PG_POOL_OF('api'));
-    const held = await Promise.all([1, 2, 3].map(() => apiPool.connect()));
-    const network = await upstream();
-    try {
-      const message = messageSent({ sender: { msisdn: '447700900964', network: 'O2-UK' } });
-      await network.send(environment.topic(TOPICS.messageSent), [
-        { key: '447700900964', value: JSON.stringify(message) },
-      ]);
-      const ingestPool = ledger.app.get<Pool>(PG_POOL_OF('ingest'));
-      await eventually(async () => {
-        const { rows } = await ingestPool.query('SELECT 1 FROM charges WHERE message_id = $1', [message.messageId]);
-        expect(rows).toHaveLength(1);
-      }, 30_000);
-    } finally {
-      await network.close();
-      for (const client of held) client.release();
-    }
-  });
-});
-
-describe('/metrics and /docs behind a key (METRICS_DOCS_REQUIRE_KEY=true)', () => {
-  it.each(['/metrics', '/docs', '/docs/openapi.json'])(
-    'refuses %s without a key and serves it with one',
-    async (path) => {
-      expect((await raw(path)).status).toBe(401);
-      expect((await raw(path, { headers: auth(KEYS.admin) })).status).toBe(200);
-    },
-  );
-
-  it('leaves /health open', async () => {
-    expect((await raw('/health')).status).toBe(200);
-  });
-});
-
-/** The pool tokens, resolved once the implementation names them. */
-function PG_POOL_OF(which: 'api' | 'ingest'): symbol {
-  void which;
-  throw new Error('not wired yet');
-}

@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
@@ -16,15 +15,6 @@ import { RateLimitGuard } from './rate-limit.guard.js';
  */
 @Global()
 @Module({
-  imports: [
-    ThrottlerModule.forRootAsync({
-      inject: [LEDGER_CONFIG],
-      useFactory: (config: LedgerConfig) => ({
-        throttlers: [{ ttl: config.http.rateLimitWindowSeconds * 1000, limit: Math.max(config.http.rateLimit, 1) }],
-        errorMessage: 'too many calls for this key: try again after the Retry-After seconds',
-      }),
-    }),
-  ],
   providers: [
     {
       provide: CURSOR_CODEC,
