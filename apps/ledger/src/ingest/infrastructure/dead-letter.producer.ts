@@ -26,6 +26,7 @@ export class DeadLetterProducer implements DeadLetterSink, OnApplicationBootstra
   ): Promise<void> {
     await this.producer.send({
       topic,
+      acks: -1,
       messages: records.map(({ origin, reason, detail }) => ({
         key: origin.key,
         value: origin.payload,
