@@ -69,8 +69,9 @@ export async function startLedger(environment: Environment): Promise<RunningLedg
   try {
     await app.listen(0, '127.0.0.1');
   } catch (error) {
-    // A start refused in onApplicationBootstrap (Kafka, topics) leaves pools and clients to close.
-    await app.close().catch(() => undefined);
+    // A start refused in onApplicationBootstrap (Kafka, topics) leaves pools and clients to close;
+    // a relay still waiting for the topics would hold close() for ever, so it gets a few seconds.
+    await Promise.race([app.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000))]);
     throw error;
   }
   const address = app.getHttpServer().address() as { port: number };
