@@ -83,7 +83,7 @@ describe('metrics, logs and health for operations', () => {
       expect(response.status).toBe(200);
       return response.body;
     });
-    expect(Object.keys(ready.details)).toEqual(['database', 'broker', 'consumer', 'lag']);
+    expect(Object.keys(ready.details)).toEqual(['database', 'broker', 'consumer', 'topics', 'lag']);
     expect(ready.details.lag).toEqual({ status: 'up', records: 0, bound: 2 });
   });
 
