@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { TOPICS } from '@ledger/contracts';
+import fc from 'fast-check';
+import kafkajs from 'kafkajs';
+import type pg from 'pg';
+import { isolatedEnvironment, messageSent, startLedger, type RunningLedger } from '../support/ledger-harness.js';
+import {
+  allRejections,
+  CODECS,
+  health,
+  kcatProduce,
+  rejectionPayload,
+  testPool,
+  waitDrained,
+  type Codec,
+} from './hostile-support.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+const tag = randomBytes(3).toString('hex');
+let serial = 0;
+
+type Entry = { kind: 'valid'; messageId: string; value: Buffer } | { kind: 'hostile'; value: Buffer };
+
+const valid = (): fc.Arbitrary<Entry> =>
+  fc.constant(null).map(() => {
+    const messageId = `PROP-${tag}-${(serial += 1)}`;
+    return { kind: 'valid', messageId, value: Buffer.from(JSON.stringify(messageSent({ messageId }))) };
+  });
+
+const nasty = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.constantFrom(
+    '\u0000',
+    '\ud800',
+    '\udfff',
+    'a\u0000b',
+    '\ud83d',
+    '0000-06-01T00:00:00Z',
+    '9999-12-31T23:30:00-01:00',
+  ),
+);
+
+/** Hostile values: any bytes; any JSON with any strings; records one field away from valid; deep; huge numbers. */
+const hostile = (): fc.Arbitrary<Entry> =>
+  fc
+    .oneof(
+      fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+      fc.json({ stringUnit: 'binary', maxDepth: 4 }).map((text) => Buffer.from(text)),
+      fc
+        .tuple(fc.constantFrom('messageId', 'sentAt', 'content', 'kind', 'roamingCountry', 'network'), nasty)
+        .map(([field, value]) => {
+          const record = messageSent({ messageId: `NASTY-${tag}-${(serial += 1)}-${value}` });
+          if (field === 'content') Object.assign(record, { kind: 'MMS', mms: { sizeBytes: 1, content: [value] } });
+          else if (field === 'network')
+            Object.assign(record, { recipient: { msisdn: '447800900456', network: value } });
+          else record[field] = value;
+          // Well-formed or not, the text goes as UTF-8 bytes, as another producer would write it.
+          return Buffer.from(JSON.stringify(record));
+        }),
+      fc.integer({ min: 1, max: 20_000 }).map((depth) => Buffer.from('['.repeat(depth) + ']'.repeat(depth))),
+      fc
+        .constantFrom('1e400', '-1e400', '123456789012345678901234567890', '9007199254740993', '1e-400')
+        .map((number) =>
+          Buffer.from(
+            JSON.stringify(messageSent({ messageId: `HUGE-${tag}-${(serial += 1)}`, kind: 'MMS' })).replace(
+              '"kind":"MMS"',
+              `"kind":"MMS","mms":{"sizeBytes":${number},"content":["text"]}`,
+            ),
+          ),
+        ),
+    )
+    .filter((value) => {
+      // A hostile value that happens to be a valid record would be recorded: keep only what cannot be.
+      try {
+        const parsed = JSON.parse(value.toString('utf8')) as { messageId?: unknown };
+        return typeof parsed !== 'object' || parsed === null || !String(parsed.messageId ?? '').startsWith('PROP-');
+      } catch {
+        return true;
+      }
+    })
+    .map((value) => ({ kind: 'hostile', value }));
+
+describe('no record and no codec stops ingest: a property through the real pipeline (issue 11)', () => {
+  const environment = isolatedEnvironment('hostileprop');
+  const topic = environment.topic(TOPICS.messageSent);
+  let ledger: RunningLedger;
+  let pool: pg.Pool;
+  let admin: kafkajs.Admin;
+
+  beforeAll(async () => {
+    environment.env.HEALTH_STALLED_PARTITION_SECONDS = '5';
+    ledger = await startLedger(environment);
+    pool = testPool(environment);
+    admin = new Kafka({ brokers: [environment.env.KAFKA_BROKERS], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await admin?.disconnect();
+    await pool?.end();
+    await ledger?.close();
+    delete process.env.HEALTH_STALLED_PARTITION_SECONDS;
+  });
+
+  it('records every valid record once, rejects every other once with its bytes, drains, and stays healthy', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(valid(), hostile()), { minLength: 1, maxLength: 25 }),
+        fc.constantFrom<Codec>(...CODECS),
+        fc.integer({ min: 0, max: 2 }),
+        async (entries, codec, partition) => {
+          const high = (await admin.fetchTopicOffsets(topic)).find((entry) => entry.partition === partition)!.high;
+          const first = BigInt(high);
+          await kcatProduce(
+            topic,
+            entries.map((entry) => entry.value),
+            { codec, partition, key: '447700900123' },
+          );
+          await waitDrained(ledger.url, 60_000);
+          expect((await health(ledger.url)).status).toBe(200);
+          const rejections = new Map(
+            (await allRejections(ledger.url))
+              .filter((item) => item.topic === topic && item.partition === partition)
+              .map((item) => [item.offset, item]),
+          );
+          for (const [index, entry] of entries.entries()) {
+            const offset = (first + BigInt(index)).toString();
+            const rejection = rejections.get(offset);
+            if (entry.kind === 'valid') {
+              const events = await pool.query('SELECT 1 FROM events WHERE idempotency_key LIKE $1', [
+                `%${entry.messageId}`,
+              ]);
+              expect({ offset, events: events.rowCount, rejected: rejection?.reason ?? null }).toEqual({
+                offset,
+                events: 1,
+                rejected: null,
+              });
+            } else {
+              expect({ offset, rejected: rejection !== undefined }).toEqual({ offset, rejected: true });
+              expect((await rejectionPayload(ledger.url, rejection!.id)).equals(entry.value)).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: 12, endOnFailure: true },
+    );
+  });
+});
