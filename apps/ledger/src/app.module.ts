@@ -15,8 +15,9 @@ import { RatedFeedModule } from './rated-feed/rated-feed.module.js';
 import { RatingModule } from './rating/rating.module.js';
 import { ReadModelProjectionsModule } from './read-model-projections.module.js';
 import { RejectionsModule } from './rejections/rejections.module.js';
+import { MIGRATIONS } from './migrations/index.js';
 
-const platform = [LedgerConfigModule, DatabaseModule, KafkaModule, HttpModule, ObservabilityModule];
+const platform = [LedgerConfigModule, DatabaseModule.forRoot(MIGRATIONS), KafkaModule, HttpModule, ObservabilityModule];
 // No EventBus: the projections run inside the append transaction, so there is nothing to publish after it.
 const cqrs = [CqrsModule.forRoot()];
 const contexts = [

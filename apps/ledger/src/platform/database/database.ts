@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { DataSource } from 'typeorm';
-import { MIGRATIONS } from './migrations/index.js';
+import { DataSource, type MigrationInterface } from 'typeorm';
 
 // bigint columns (positions, offsets) arrive as strings; counts and sums are parsed where read.
 export type Pool = pg.Pool;
@@ -19,12 +18,15 @@ export function createPool(databaseUrl: string, max: number, onConnectionError: 
 const MIGRATION_LOCK = 74_000_002;
 
 /** Creates the database when it is missing, then applies pending migrations. */
-export async function migrate(databaseUrl: string): Promise<string[]> {
+/** Every schema change, in order: the app's list of migration classes. */
+export type Migrations = readonly (new () => MigrationInterface)[];
+
+export async function migrate(databaseUrl: string, migrations: Migrations): Promise<string[]> {
   await ensureDatabase(databaseUrl);
   const dataSource = new DataSource({
     type: 'postgres',
     url: databaseUrl,
-    migrations: MIGRATIONS,
+    migrations: [...migrations],
     migrationsTableName: 'migrations',
     synchronize: false,
     logging: false,

@@ -1,24 +1,18 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createOutboxTable, dropOutboxTable } from '@ledger/app/rated-feed/read-model/outbox.ddl.js';
 
 /**
  * Rated messages waiting to be published to ledger.message-rated.v1 (a transactional outbox). A row
- * names the message; the relay reads its body from the charges read model.
+ * points at its event by global_position; the relay builds the message's body from that event.
  */
 export class CreateOutbox1700000000200 implements MigrationInterface {
   name = 'CreateOutbox1700000000200';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
-      CREATE TABLE outbox (
-        id bigserial PRIMARY KEY,
-        message_key text NOT NULL,
-        message_id text NOT NULL,
-        global_position bigint NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now()
-      )`);
+    await createOutboxTable(queryRunner);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP TABLE outbox');
+    await dropOutboxTable(queryRunner);
   }
 }
