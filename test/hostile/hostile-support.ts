@@ -92,9 +92,10 @@ export async function allRejections(url: string, limit = 1000): Promise<Rejectio
   const items: RejectionItem[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < 1000; pages += 1) {
-    const page = await api.get<{ items: RejectionItem[]; nextCursor: string | null }>(
-      `/v1/rejections?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    );
+    const page: { status: number; body: { items: RejectionItem[]; nextCursor: string | null } } = await api.get<{
+      items: RejectionItem[];
+      nextCursor: string | null;
+    }>(`/v1/rejections?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     if (page.status !== 200) throw new Error(`/v1/rejections answered ${page.status}: ${JSON.stringify(page.body)}`);
     items.push(...page.body.items);
     cursor = page.body.nextCursor;

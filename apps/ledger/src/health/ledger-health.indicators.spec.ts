@@ -5,6 +5,10 @@ import { loadLedgerConfig, LEDGER_CONFIG } from '@ledger/app/platform/config/led
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { HealthController } from './health.controller.js';
 import { LedgerConsumer, type PartitionPosition } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
+import { DeadLetterRelay } from '@ledger/app/ingest/infrastructure/dead-letter-relay.service.js';
+import { DeadLettersRepository } from '@ledger/app/ingest/infrastructure/dead-letters.repository.js';
+import { OffsetGapsRepository } from '@ledger/app/ingest/infrastructure/offset-gaps.repository.js';
+import { PartitionWatch } from '@ledger/app/ingest/infrastructure/partition-watch.service.js';
 import { HEALTH_BROKER_ADMIN, LedgerHealthIndicators } from './ledger-health.indicators.js';
 
 interface World {
@@ -21,6 +25,7 @@ async function healthOf(world: World, env: Record<string, string> = {}): Promise
     nextOffset: '0',
     highWatermark: String(lag),
     lag: String(lag),
+    gap: null,
   });
   const admin = {
     connect: () => Promise.resolve(),
@@ -43,6 +48,13 @@ async function healthOf(world: World, env: Record<string, string> = {}): Promise
           query: () =>
             world.databaseUp ? Promise.resolve({ rows: [] }) : Promise.reject(new Error('connect ECONNREFUSED')),
         },
+      },
+      { provide: PartitionWatch, useValue: { stalled: { partitions: [], readError: null } } },
+      { provide: OffsetGapsRepository, useValue: { openGaps: () => Promise.resolve([]) } },
+      { provide: DeadLettersRepository, useValue: { backlog: () => Promise.resolve({ pending: 0, oldestAt: null }) } },
+      {
+        provide: DeadLetterRelay,
+        useValue: { state: { leading: true, lastError: null, brokers: ['127.0.0.1:9092'] } },
       },
       {
         provide: LedgerConsumer,
@@ -79,6 +91,9 @@ describe('health checks', () => {
       database: expect.objectContaining({ status: 'up' }),
       broker: expect.objectContaining({ status: 'up', brokers: 1 }),
       consumer: expect.objectContaining({ status: 'up' }),
+      partitions: expect.objectContaining({ status: 'up' }),
+      offsetGaps: expect.objectContaining({ status: 'up' }),
+      deadLetters: expect.objectContaining({ status: 'up', pending: 0 }),
     });
   });
 
