@@ -70,6 +70,7 @@ describe('no silent gap in offsets (issue 11 item 6)', () => {
   it('detects records deleted before they were read, fails readiness, counts and shows the gap, and waits', async () => {
     await send(Array.from({ length: 10 }, (_, index) => `LOST-${tag}-${index}`));
     // What retention does to a partition the ledger has not read: its log now starts past the recorded offset.
+    await admin.fetchTopicMetadata({ topics: [topic] });
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '15' }] });
     await send([`AFTER-GAP-${tag}`]);
     ledger = await startLedger(environment);
