@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TOPICS } from '@ledger/contracts';
+import { messageKey, TOPICS } from '@ledger/contracts';
 import fc from 'fast-check';
 import kafkajs from 'kafkajs';
 import type pg from 'pg';
@@ -21,6 +21,18 @@ const tag = randomBytes(3).toString('hex');
 let serial = 0;
 
 type Entry = { kind: 'valid'; messageId: string; value: Buffer } | { kind: 'hostile'; value: Buffer };
+
+/** The messageId a value names, when it is a JSON object with one: a hostile value may yet be a valid record. */
+function namedMessageId(value: Buffer): string | null {
+  try {
+    const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(value)) as { messageId?: unknown };
+    return typeof parsed === 'object' && parsed !== null && typeof parsed.messageId === 'string'
+      ? parsed.messageId
+      : null;
+  } catch {
+    return null;
+  }
+}
 
 const valid = (): fc.Arbitrary<Entry> =>
   fc.constant(null).map(() => {
@@ -70,15 +82,8 @@ const hostile = (): fc.Arbitrary<Entry> =>
           ),
         ),
     )
-    .filter((value) => {
-      // A hostile value that happens to be a valid record would be recorded: keep only what cannot be.
-      try {
-        const parsed = JSON.parse(value.toString('utf8')) as { messageId?: unknown };
-        return typeof parsed !== 'object' || parsed === null || !String(parsed.messageId ?? '').startsWith('PROP-');
-      } catch {
-        return true;
-      }
-    })
+    // Never the id of a valid record of the run: each is expected exactly once.
+    .filter((value) => !(namedMessageId(value) ?? '').startsWith('PROP-'))
     .map((value) => ({ kind: 'hostile', value }));
 
 describe('no record and no codec stops ingest: a property through the real pipeline (issue 11)', () => {
@@ -127,23 +132,22 @@ describe('no record and no codec stops ingest: a property through the real pipel
           for (const [index, entry] of entries.entries()) {
             const offset = (first + BigInt(index)).toString();
             const rejection = rejections.get(offset);
-            if (entry.kind === 'valid') {
-              const events = await pool.query('SELECT 1 FROM events WHERE idempotency_key LIKE $1', [
-                `%${entry.messageId}`,
-              ]);
-              expect({ offset, events: events.rowCount, rejected: rejection?.reason ?? null }).toEqual({
-                offset,
-                events: 1,
-                rejected: null,
-              });
-            } else {
-              expect({ offset, rejected: rejection !== undefined }).toEqual({ offset, rejected: true });
-              expect((await rejectionPayload(ledger.url, rejection!.id)).equals(entry.value)).toBe(true);
-            }
+            const messageId = entry.kind === 'valid' ? entry.messageId : namedMessageId(entry.value);
+            // A hostile value one edit away from valid may be valid after all; the contract decides, once.
+            // An id Postgres cannot hold (NUL, lone surrogate) cannot have been recorded, nor looked up.
+            const events =
+              messageId && !/\u0000|[\uD800-\uDFFF]/u.test(messageId)
+                ? (await pool.query('SELECT 1 FROM events WHERE idempotency_key = $1', [messageKey(messageId)]))
+                    .rowCount
+                : 0;
+            const outcome = { offset, kind: entry.kind, events, rejected: rejection !== undefined };
+            if (entry.kind === 'valid') expect(outcome).toEqual({ ...outcome, events: 1, rejected: false });
+            else expect(outcome).toEqual({ ...outcome, events: outcome.rejected ? 0 : 1 });
+            if (rejection) expect((await rejectionPayload(ledger.url, rejection.id)).equals(entry.value)).toBe(true);
           }
         },
       ),
-      { numRuns: 12, endOnFailure: true },
+      { numRuns: 30, endOnFailure: true },
     );
   });
 });
