@@ -12,7 +12,9 @@ const src = join(root, 'apps/ledger/src');
 function folderOf(file) {
   const parts = relative(src, file).split('/');
   if (parts.length === 1) return '(root)';
-  return parts[0] === 'platform' ? `platform/${parts[1]}` : parts[0];
+  if (parts[0] === 'platform') return `platform/${parts[1]}`;
+  // A context's read model is a layer of its own: other contexts may query it below its application.
+  return parts[1] === 'read-model' ? `${parts[0]}/read-model` : parts[0];
 }
 
 function sourceFiles(dir) {

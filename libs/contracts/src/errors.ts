@@ -10,7 +10,11 @@ export type TariffErrorCode = 'INVALID_TARIFF' | 'UNREADABLE_TARIFF_FILE';
 /** The event store's optimistic append lost a race. */
 export type ConcurrencyErrorCode = 'CONCURRENCY_CONFLICT';
 
-export type LedgerErrorCode = RatingRejectionCode | RatingInvariantCode | TariffErrorCode | ConcurrencyErrorCode;
+/** A setting of the environment is missing or bad at boot. */
+export type ConfigurationErrorCode = 'INVALID_CONFIGURATION';
+
+export type LedgerErrorCode =
+  RatingRejectionCode | RatingInvariantCode | TariffErrorCode | ConcurrencyErrorCode | ConfigurationErrorCode;
 
 /** The one base of the ledger's domain errors: `code` is stable and typed, the message says what and why. */
 export abstract class LedgerError<TCode extends LedgerErrorCode = LedgerErrorCode> extends Error {

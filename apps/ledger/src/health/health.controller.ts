@@ -12,7 +12,7 @@ export class HealthController {
     private readonly indicators: LedgerHealthIndicators,
   ) {}
 
-  /** SPEC section 5: 200 once the service is consuming and its database answers, 503 otherwise. */
+  /** docs/CONTRACT.md section 5: 200 once the service is consuming and its database answers, 503 otherwise. */
   @Get()
   @HealthCheck()
   check(): Promise<HealthCheckResult> {

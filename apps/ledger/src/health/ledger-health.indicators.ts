@@ -61,8 +61,8 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
   }
 
   /**
-   * SPEC section 5's /health: consuming, with the database and the broker answering; and (SPEC
-   * section 2.3) never healthy while a partition is stuck or dead letters cannot get out.
+   * docs/CONTRACT.md section 5's /health: consuming, with the database and the broker answering;
+   * and (section 2.3) never healthy while a partition is stuck or dead letters cannot get out.
    */
   consuming(): HealthIndicatorFunction[] {
     return [

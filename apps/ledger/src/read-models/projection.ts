@@ -9,7 +9,7 @@ export interface RecordedEvent {
 
 /**
  * A read model fed from the event store. `apply` runs inside the transaction that appends the
- * events, so the model never drifts from the log; `reset` empties it for a rebuild.
+ * events, so the model never drifts from the log; a rebuild truncates its `tables` and replays the log.
  */
 export interface Projection {
   readonly name: string;

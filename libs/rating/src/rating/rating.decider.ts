@@ -27,7 +27,7 @@ export type Decision =
   | { readonly outcome: 'repeat'; readonly first: LedgerEvent }
   | { readonly outcome: 'conflict'; readonly reason: 'DUPLICATE_CONFLICT'; readonly first: LedgerEvent };
 
-/** Rates one command against the subscriber's state and the tariff (SPEC section 3): exactly one event, or the first answer again. */
+/** Rates one command against the subscriber's state and the tariff (docs/CONTRACT.md section 3): exactly one event, or the first answer again. */
 export function decide(command: RatingCommand, state: SubscriberState, tariff: Tariff, prior?: PriorOutcome): Decision {
   if (subscriberOf(command) !== state.msisdn) {
     throw new RatingInvariantError(

@@ -1,6 +1,6 @@
 import { RatingInvariantError } from '../rating.errors.js';
 
-/** Revenue recognised by a bolt-on of `pricePence` and `units` once `usedUnits` are used: floor(P * c / U), exactly (SPEC section 4). */
+/** Revenue recognised by a bolt-on of `pricePence` and `units` once `usedUnits` are used: floor(P * c / U), exactly (docs/CONTRACT.md section 4). */
 export function recognisedPence(pricePence: number, units: number, usedUnits: number): number {
   const valid =
     [pricePence, units, usedUnits].every((value) => Number.isSafeInteger(value) && value >= 0) &&

@@ -2,7 +2,7 @@ import { HOME_NETWORK, type MessageEvent, type Network, type Party } from '@ledg
 
 export type ChargeStatus = 'CHARGED' | 'RECORDED' | 'REJECTED';
 
-/** A charge as SPEC section 5 shows it. */
+/** A charge as docs/CONTRACT.md section 5 shows it. */
 export interface Charge {
   messageId: string;
   kind: 'SMS' | 'MMS';
@@ -49,7 +49,7 @@ export function toCharge(event: MessageEvent): Charge {
   }
 }
 
-/** The other network of interconnect traffic (SPEC section 4), or null when it is not such traffic. */
+/** The other network of interconnect traffic (docs/CONTRACT.md section 4), or null when it is not such traffic. */
 export function partnerNetwork(charge: Charge): Network | null {
   if (charge.status === 'CHARGED' && charge.recipient.network !== HOME_NETWORK) return charge.recipient.network;
   if (charge.status === 'RECORDED' && charge.sender.network !== HOME_NETWORK) return charge.sender.network;

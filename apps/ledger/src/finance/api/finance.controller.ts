@@ -48,7 +48,7 @@ const messagesParams = z
   .strict();
 const partnerNetwork = z.enum(PARTNER_NETWORKS);
 
-/** SPEC sections 4 and 5 for the finance team: JSON, or CSV on `Accept: text/csv` or `?format=csv`. */
+/** docs/CONTRACT.md sections 4 and 5 for the finance team: JSON, or CSV on `Accept: text/csv` or `?format=csv`. */
 @Controller('v1/finance')
 @AllowRoles(['finance'])
 @ApiTags('finance')
@@ -64,7 +64,7 @@ export class FinanceController {
   @ApiOperation({
     summary: 'Revenue per UTC day: bolt-on sales, PAYG, recognised bolt-on revenue, and deferred revenue',
     description:
-      'Roles: finance, admin. SPEC section 4. deferredPence is as at the end of `to`; in CSV, each day carries its ' +
+      'Roles: finance, admin. docs/CONTRACT.md section 4. deferredPence is as at the end of `to`; in CSV, each day carries its ' +
       'own deferred balance and a final total row.',
   })
   @ApiDateRangeQueries()

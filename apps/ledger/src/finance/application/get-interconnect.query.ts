@@ -6,7 +6,7 @@ import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 import { toSafeInteger } from './sql-numbers.js';
 
-/** Every network but the home one, in the order of SPEC section 2. */
+/** Every network but the home one, in the order of docs/CONTRACT.md section 2. */
 export const PARTNER_NETWORKS = NETWORKS.filter((network) => network !== HOME_NETWORK);
 
 export interface InterconnectTraffic {
@@ -39,7 +39,7 @@ interface TrafficRow {
   messages: string;
 }
 
-/** Outbound is what was CHARGED, inbound what was RECORDED; rejected messages are not traffic (SPEC section 4). */
+/** Outbound is what was CHARGED, inbound what was RECORDED; rejected messages are not traffic (docs/CONTRACT.md section 4). */
 @QueryHandler(GetInterconnectQuery)
 export class GetInterconnectHandler implements IQueryHandler<GetInterconnectQuery> {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}

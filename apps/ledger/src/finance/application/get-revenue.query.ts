@@ -24,7 +24,7 @@ export interface Revenue {
   deferredPence: number;
 }
 
-/** SPEC section 4 revenue for every UTC day from `from` to `to`, both included. */
+/** docs/CONTRACT.md section 4 revenue for every UTC day from `from` to `to`, both included. */
 export class GetRevenueQuery extends Query<Revenue> {
   constructor(
     readonly from: string,

@@ -11,7 +11,7 @@ import {
 import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
 import { keepableDetail, RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
 import { TOPIC_NAMES, type KafkaMessage, type TopicNames } from '@ledger/app/platform/kafka/kafka.js';
-import type { RecordOrigin, Rejection } from '@ledger/app/rejections/record-origin.js';
+import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
 import { DeadLettersRepository, type NewDeadLetter } from '../infrastructure/dead-letters.repository.js';
 import { IngestOffsetsRepository } from '../infrastructure/ingest-offsets.repository.js';
 import { databaseRefusal } from './database-refusal.js';

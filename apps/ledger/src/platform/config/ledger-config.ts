@@ -1,5 +1,6 @@
 import { KAFKA_COMPRESSIONS, type KafkaCompression } from '@ledger/kafka-codecs';
 import { z } from 'zod';
+import { LedgerError, type ConfigurationErrorCode } from '@ledger/contracts';
 
 export const API_ROLES = ['finance', 'retail', 'admin'] as const;
 export type ApiRole = (typeof API_ROLES)[number];
@@ -97,8 +98,11 @@ export type LedgerConfig = Readonly<{
   dbPoolSize: number;
 }>;
 
-export class ConfigurationError extends Error {
-  readonly code = 'INVALID_CONFIGURATION';
+/** A setting of the environment is missing or bad: the service does not start. */
+export class ConfigurationError extends LedgerError<ConfigurationErrorCode> {
+  constructor(message: string) {
+    super('INVALID_CONFIGURATION', message);
+  }
 }
 
 /** Reads and validates the environment once, at boot; a bad value stops the start and is named. */

@@ -18,7 +18,7 @@ export const Public = Reflector.createDecorator<true>({ transform: () => true })
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-/** SPEC section 5: no key 401, wrong role 403. Keys are compared in constant time and never logged. */
+/** docs/CONTRACT.md section 5: no key 401, wrong role 403. Keys are compared in constant time and never logged. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly keys: { role: ApiRole; digest: Buffer }[];

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { CURSOR_CODEC, CursorCodec } from './cursor.js';
+import { LedgerErrorFilter } from './ledger-error.filter.js';
 
-/** The HTTP plumbing every API shares: the API-key guard on every route and the cursor codec. */
+/** The HTTP plumbing every API shares: the API-key guard, the domain-error filter and the cursor codec. */
 @Global()
 @Module({
   providers: [
@@ -21,6 +22,7 @@ import { CURSOR_CODEC, CursorCodec } from './cursor.js';
         ),
     },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_FILTER, useClass: LedgerErrorFilter },
   ],
   exports: [CURSOR_CODEC],
 })

@@ -15,7 +15,7 @@ export type KafkaMessage = kafkajs.KafkaMessage;
 export const KAFKA = Symbol('KAFKA');
 export const TOPIC_NAMES = Symbol('TOPIC_NAMES');
 
-/** The environment's topic names: SPEC section 2's, behind KAFKA_TOPIC_PREFIX. */
+/** The environment's topic names: docs/CONTRACT.md section 2's, behind KAFKA_TOPIC_PREFIX. */
 export class TopicNames {
   constructor(private readonly prefix: string) {}
 

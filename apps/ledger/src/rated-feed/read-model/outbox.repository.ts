@@ -38,7 +38,7 @@ export class OutboxRepository {
   }
 
   /**
-   * The oldest rows, each with the rated message as the feed publishes it: the charge of SPEC
+   * The oldest rows, each with the rated message as the feed publishes it: the charge of docs/CONTRACT.md
    * section 5 plus its globalPosition, built by Postgres from the event so that the busy service
    * thread neither parses nor serialises it (test/integration/rated-feed.test.ts holds it equal to
    * the API's charge).

@@ -12,7 +12,7 @@ import {
   type Tariff,
 } from '@ledger/rating';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
-import type { RecordOrigin, Rejection } from '@ledger/app/rejections/record-origin.js';
+import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
 import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
 import { OutboxRepository } from '@ledger/app/rated-feed/read-model/outbox.repository.js';

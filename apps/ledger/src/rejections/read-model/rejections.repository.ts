@@ -1,7 +1,7 @@
 import { formatInstant } from '@ledger/contracts';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
-import type { Rejection } from '../record-origin.js';
+import type { Rejection } from './record-origin.js';
 
 /** How much of a payload (and of a key) a list shows; GET /v1/rejections/{id}/payload gives the rest. */
 export const PREVIEW_BYTES = 1024;
@@ -92,10 +92,9 @@ export class RejectionsRepository {
 
 /** Text Postgres can keep, short enough to list: NULs and lone surrogates written as escapes, the rest cut. */
 export function keepableDetail(detail: string): string {
-  const escaped = detail.replace(
-    /\u0000|[\uD800-\uDFFF]/gu,
-    (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const escaped = detail
+    .replaceAll('\u0000', '\\u0000')
+    .replace(/[\uD800-\uDFFF]/gu, (unit) => `\\u${unit.charCodeAt(0).toString(16)}`);
   return escaped.length > DETAIL_CHARS ? `${escaped.slice(0, DETAIL_CHARS - 1)}…` : escaped;
 }
 

@@ -13,7 +13,7 @@ import {
 import { MAX_RANGE_DAYS } from '../utc-days.js';
 import { ApiErrorDto } from './api-error.dto.js';
 
-/** The security scheme every keyed route names: `Authorization: Bearer <key>` (SPEC section 5). */
+/** The security scheme every keyed route names: `Authorization: Bearer <key>` (docs/CONTRACT.md section 5). */
 export const API_KEY_SCHEME = 'api-key';
 
 /** 401 and 403 as the global ApiKeyGuard answers them; for a controller whose every route needs a key. */

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { API_KEY_SCHEME } from './api-docs.decorators.js';
 
-const DESCRIPTION = `The message ledger's query and command API (SPEC section 5): JSON over HTTP under \`/v1\`.
+const DESCRIPTION = `The message ledger's query and command API (docs/CONTRACT.md section 5): JSON over HTTP under \`/v1\`.
 
 **Keys and roles.** Every \`/v1\` call carries \`Authorization: Bearer <key>\`. Keys come from \`LEDGER_API_KEYS\`,
 comma-separated \`role:key\` pairs. Roles: \`finance\` may call every GET; \`retail\` the subscriber endpoints
@@ -31,7 +31,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addTag('bolt-ons', "A subscriber's bolt-on purchases and balance")
     .addTag('charges', 'How each message was rated')
-    .addTag('finance', 'Revenue and interconnect figures (SPEC section 4), as JSON or CSV')
+    .addTag('finance', 'Revenue and interconnect figures (docs/CONTRACT.md section 4), as JSON or CSV')
     .addTag('ingest', 'Where consumption stands, and the inputs that were rejected')
     .build();
   return SwaggerModule.createDocument(app, config);
