@@ -57,7 +57,8 @@ const nasty = fc.oneof(
 const hostile = (): fc.Arbitrary<Entry> =>
   fc
     .oneof(
-      fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+      // kcat sends no record for an empty file: empty values are bad-records.test.ts's.
+      fc.uint8Array({ minLength: 1, maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
       fc.json({ stringUnit: 'binary', maxDepth: 4 }).map((text) => Buffer.from(text)),
       fc
         .tuple(fc.constantFrom('messageId', 'sentAt', 'content', 'kind', 'roamingCountry', 'network'), nasty)
@@ -122,6 +123,9 @@ describe('no record and no codec stops ingest: a property through the real pipel
             entries.map((entry) => entry.value),
             { codec, partition, key: '447700900123' },
           );
+          const after = (await admin.fetchTopicOffsets(topic)).find((entry) => entry.partition === partition)!.high;
+          // Offsets are told from the order sent: the test's own premise, checked.
+          expect(BigInt(after) - first).toBe(BigInt(entries.length));
           await waitDrained(ledger.url, 60_000);
           expect((await health(ledger.url)).status).toBe(200);
           const rejections = new Map(
