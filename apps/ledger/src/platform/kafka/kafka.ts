@@ -62,7 +62,9 @@ export function createReliableProducer(kafka: Kafka): Producer {
   if (compression === undefined) return producer;
   // kafkajs takes the codec per send: every send of the service's producers gets the configured one.
   const send = producer.send.bind(producer);
+  const sendBatch = producer.sendBatch.bind(producer);
   producer.send = (record) => send({ compression, ...record });
+  producer.sendBatch = (batch) => sendBatch({ compression, ...batch });
   return producer;
 }
 
