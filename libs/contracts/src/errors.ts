@@ -16,10 +16,13 @@ export type ConfigurationErrorCode = 'INVALID_CONFIGURATION';
 export type LedgerErrorCode =
   RatingRejectionCode | RatingInvariantCode | TariffErrorCode | ConcurrencyErrorCode | ConfigurationErrorCode;
 
-/** The one base of the ledger's domain errors: `code` is stable and typed, the message says what and why. */
-export abstract class LedgerError<TCode extends LedgerErrorCode = LedgerErrorCode> extends Error {
+/**
+ * The one base of the ledger's domain errors: `code` is stable and typed, the message says what and why.
+ * Not generic, so that `instanceof` narrows to a typed code; each subclass narrows `code` to its own union.
+ */
+export abstract class LedgerError extends Error {
   protected constructor(
-    readonly code: TCode,
+    readonly code: LedgerErrorCode,
     message: string,
     options?: ErrorOptions,
   ) {

@@ -4,7 +4,7 @@ import { MESSAGE_KINDS, NETWORKS } from './networks.js';
 export const MSISDN_PATTERN = /^[1-9][0-9]{7,14}$/;
 
 /**
- * SPEC section 2.3: a string the ledger can keep faithfully (Postgres text holds no U+0000, and
+ * docs/CONTRACT.md section 2.3: a string the ledger can keep faithfully (Postgres text holds no U+0000, and
  * a lone surrogate has no UTF-8 form), so a record holding anything else is INVALID_RECORD.
  */
 // With the u flag a surrogate range matches only a surrogate that is not half of a pair.
@@ -17,7 +17,7 @@ export function keepableText(): z.ZodString {
     .refine((value) => !LONE_SURROGATE.test(value), 'must not hold a lone surrogate');
 }
 
-/** The years an instant's UTC form may fall in (SPEC section 2.3): what Postgres and RFC 3339 both write. */
+/** The years an instant's UTC form may fall in (docs/CONTRACT.md section 2.3): what Postgres and RFC 3339 both write. */
 export const INSTANT_YEARS = { first: 1, last: 9999 } as const;
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;

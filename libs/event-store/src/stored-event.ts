@@ -16,7 +16,9 @@ export interface StoredEvent<TType extends string = string, TData = unknown> ext
 }
 
 /** Another writer appended at the same stream version (or idempotency key) first: reload and decide again. */
-export class ConcurrencyError extends LedgerError<ConcurrencyErrorCode> {
+export class ConcurrencyError extends LedgerError {
+  declare readonly code: ConcurrencyErrorCode;
+
   constructor(readonly constraint: string) {
     super('CONCURRENCY_CONFLICT', `append lost a race on ${constraint}; reload and decide again`);
   }

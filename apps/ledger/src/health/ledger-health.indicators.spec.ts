@@ -67,7 +67,7 @@ async function healthOf(world: World, env: Record<string, string> = {}): Promise
       },
     ],
   }).compile();
-  expect(module.get(HealthCheckService)).toBeDefined();
+  expect(module.get(HealthCheckService)).toBeInstanceOf(HealthCheckService);
   return module.get(HealthController);
 }
 

@@ -4,7 +4,9 @@ import type { TariffErrorCode } from '@ledger/contracts';
 import type { EffectivePeriod, Tariff } from './tariff.model.js';
 
 /** The tariff data (INVALID_TARIFF) or its file (UNREADABLE_TARIFF_FILE) is unusable; the message names each bad field path and why. */
-export class TariffError extends LedgerError<TariffErrorCode> {
+export class TariffError extends LedgerError {
+  declare readonly code: TariffErrorCode;
+
   constructor(code: TariffErrorCode, message: string, options?: ErrorOptions) {
     super(code, message, options);
   }

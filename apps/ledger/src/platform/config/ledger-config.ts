@@ -99,7 +99,9 @@ export type LedgerConfig = Readonly<{
 }>;
 
 /** A setting of the environment is missing or bad: the service does not start. */
-export class ConfigurationError extends LedgerError<ConfigurationErrorCode> {
+export class ConfigurationError extends LedgerError {
+  declare readonly code: ConfigurationErrorCode;
+
   constructor(message: string) {
     super('INVALID_CONFIGURATION', message);
   }
