@@ -10,6 +10,9 @@ export const MSISDN_PATTERN = /^[1-9][0-9]{7,14}$/;
 // With the u flag a surrogate range matches only a surrogate that is not half of a pair.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
+/** What a published schema says of a keepable string (JSON Schema cannot say it as a pattern everywhere). */
+export const KEEPABLE_TEXT = 'no U+0000 and no lone surrogate (INVALID_RECORD otherwise)';
+
 export function keepableText(): z.ZodString {
   return z
     .string()
@@ -68,12 +71,12 @@ const partySchema = z.object({
 
 const mmsSchema = z.object({
   sizeBytes: z.number().int().nonnegative(),
-  content: z.array(keepableText().min(1).max(64)).max(64),
+  content: z.array(keepableText().min(1).max(64).describe(KEEPABLE_TEXT)).max(64),
 });
 
 export const messageSentSchema = z
   .object({
-    messageId: keepableText().min(1).max(128),
+    messageId: keepableText().min(1).max(128).describe(KEEPABLE_TEXT),
     kind: z.enum(MESSAGE_KINDS),
     sentAt: instantSchema,
     sender: partySchema,
@@ -99,9 +102,9 @@ export const messageSentSchema = z
 export type MessageSent = z.output<typeof messageSentSchema>;
 
 export const boltOnPurchaseSchema = z.object({
-  purchaseId: keepableText().min(1).max(128),
+  purchaseId: keepableText().min(1).max(128).describe(KEEPABLE_TEXT),
   msisdn: msisdnSchema,
-  boltOn: keepableText().min(1).max(32),
+  boltOn: keepableText().min(1).max(32).describe(KEEPABLE_TEXT),
   purchasedAt: instantSchema,
 });
 
