@@ -86,7 +86,15 @@ describe('metrics, logs and health for operations', () => {
       expect(response.status).toBe(200);
       return response.body;
     });
-    expect(Object.keys(ready.details)).toEqual(['database', 'broker', 'consumer', 'lag']);
+    expect(Object.keys(ready.details)).toEqual([
+      'database',
+      'broker',
+      'consumer',
+      'partitions',
+      'offsetGaps',
+      'deadLetters',
+      'lag',
+    ]);
     expect(ready.details.lag).toEqual({ status: 'up', records: 0, bound: 2 });
   });
 
