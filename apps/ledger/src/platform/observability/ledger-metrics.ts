@@ -116,6 +116,8 @@ export class LedgerMetrics {
 
   partitionStalledIs(topic: string, partition: number, stalled: boolean): void {
     this.partitionStalled.labels({ topic, partition: String(partition) }).set(stalled ? 1 : 0);
+    // The gap counter of every partition is a series from the start, so increase() sees its first gap.
+    this.offsetGaps.labels({ topic, partition: String(partition) }).inc(0);
   }
 
   sliceCommitted(slice: CommittedSlice): void {
