@@ -190,3 +190,52 @@ describe('health that tells the truth about a stalled partition (issue 11 item 7
     expect(await metric(ledger.url, `ledger_partition_stalled{topic="${topic}",partition="0"}`)).toMatch(/ 0$/);
   });
 });
+
+describe('transaction markers and aborted records are not gaps (issue 11 item 6, the other way)', () => {
+  const environment = isolatedEnvironment('txnmarkers');
+  const topic = environment.topic(TOPICS.messageSent);
+  let ledger: RunningLedger;
+  let producer: kafkajs.Producer;
+
+  beforeAll(async () => {
+    environment.env.HEALTH_STALLED_PARTITION_SECONDS = '2';
+    ledger = await startLedger(environment);
+    producer = new Kafka({ brokers: [environment.env.KAFKA_BROKERS], logLevel: logLevel.NOTHING }).producer({
+      transactionalId: `ledger-test-${tag}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await ledger?.close();
+    delete process.env.HEALTH_STALLED_PARTITION_SECONDS;
+  });
+
+  it('reads a transactional upstream: committed records once, aborted ones never, no gap, healthy', async () => {
+    const inTransaction = async (ids: string[], commit: boolean): Promise<void> => {
+      const transaction = await producer.transaction();
+      await transaction.send({
+        topic,
+        messages: ids.map((messageId) => ({ partition: 0, key: SENDER, value: good(messageId) })),
+      });
+      await (commit ? transaction.commit() : transaction.abort());
+    };
+    await inTransaction([`TX1-A-${tag}`, `TX1-B-${tag}`], true);
+    await inTransaction([`TX2-ABORTED-${tag}`], false);
+    await inTransaction([`TX3-A-${tag}`], true);
+    for (const messageId of [`TX1-A-${tag}`, `TX1-B-${tag}`, `TX3-A-${tag}`]) {
+      await eventually(async () => expect(await chargeStatus(ledger.url, messageId)).toBe(200), 30_000);
+    }
+    expect(await chargeStatus(ledger.url, `TX2-ABORTED-${tag}`)).toBe(404);
+    // The markers and the aborted record count as read: no lag left, so nothing looks stalled either.
+    await waitDrained(ledger.url, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect((await health(ledger.url)).status).toBe(200);
+    expect((await partitionZero(ledger.url, topic)).gap).toBeNull();
+    expect(await metric(ledger.url, 'ledger_ingest_offset_gaps_total')).not.toMatch(/ [1-9]\d*$/m);
+    expect((await health(ledger.url, '/health/ready')).status).toBe(200);
+  });
+});

@@ -107,6 +107,11 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
       });
       void this.seekToRecorded(payload.memberAssignment);
     });
+    // kafkajs resolves a batch of only markers or aborted records itself, without calling eachBatch.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0)
+        void this.passNonData(payload.topic, payload.partition, payload.firstOffset, payload.lastOffset);
+    });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.logger.error(`consumer crashed: ${payload.error.message}; restart: ${payload.restart}`);
       if (!payload.restart) this.crashed = payload.error;
@@ -175,6 +180,24 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
       payload.resolveOffset(last);
       await payload.heartbeat();
     }
+    const lastData = batch.messages[batch.messages.length - 1]?.offset;
+    // A batch that ends in a transaction marker: recorded past it, or its lag would never reach 0.
+    if (lastData !== undefined && BigInt(batch.lastOffset()) > BigInt(lastData) && payload.isRunning()) {
+      await this.passNonData(batch.topic, batch.partition, String(BigInt(lastData) + 1n), batch.lastOffset());
+      payload.resolveOffset(batch.lastOffset());
+    }
+  }
+
+  private async passNonData(topic: string, partition: number, first: string | null, last: string): Promise<void> {
+    const key = partitionKey(topic, partition);
+    if (first === null || this.heldAtGap.has(key)) return;
+    try {
+      await this.offsets.passNonData(this.pool, topic, partition, BigInt(first), BigInt(last));
+      if ((this.expected.get(key) ?? -1n) >= BigInt(first)) this.expected.set(key, BigInt(last) + 1n);
+    } catch (error) {
+      // Harmless to miss: the next recorded slice moves the offset past these records anyway.
+      this.logger.debug(`${key}: could not pass offsets ${first}..${last}: ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -200,7 +223,11 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     if (!log) return false;
     const [low, high] = [BigInt(log.low), BigInt(log.high)];
     const kind: OffsetGapKind | null = high < recorded ? 'OFFSETS_REWOUND' : low > recorded ? 'RECORDS_DELETED' : null;
-    if (kind === null) return false;
+    if (kind === null) {
+      // The log holds the offsets skipped: transaction markers or aborted records, not a gap; not asked again.
+      if (first !== null && BigInt(first) > recorded) this.expected.set(key, BigInt(first));
+      return false;
+    }
     const gap = { topic: batch.topic, partition: batch.partition, kind, expectedOffset: recorded, foundOffset: low };
     if (await this.gaps.open(this.pool, gap)) {
       this.metrics.offsetGapDetected(batch.topic, batch.partition);
