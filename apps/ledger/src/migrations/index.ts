@@ -1,6 +1,12 @@
 import { CreateEventStore1700000000000 } from '@ledger/event-store';
+import { CreateIngestSafeguards1700000000300 } from './create-ingest-safeguards.migration.js';
 import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
 import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
 
 /** Every schema change, in order. */
-export const MIGRATIONS = [CreateEventStore1700000000000, CreateReadModels1700000000100, CreateOutbox1700000000200];
+export const MIGRATIONS = [
+  CreateEventStore1700000000000,
+  CreateReadModels1700000000100,
+  CreateOutbox1700000000200,
+  CreateIngestSafeguards1700000000300,
+];
