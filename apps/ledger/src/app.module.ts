@@ -32,8 +32,9 @@ import { LedgerStateGauges } from './observability/ledger-state.gauges.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { PROJECTIONS, type Projection } from './projections/projection.js';
 import { READ_MODEL_PROJECTIONS } from './projections/read-model-projections.js';
-import { OutboxRepository } from './rated-feed/outbox.repository.js';
-import { RatedMessageRelay } from './rated-feed/rated-message-relay.service.js';
+import { RatedFeedRelay } from './rated-feed/rated-feed-relay.service.js';
+import { RatedFeedMetrics } from './rated-feed/rated-feed.metrics.js';
+import { RatedFeedRepository } from './rated-feed/rated-feed.repository.js';
 import { LedgerWriter } from './rating/application/ledger-writer.service.js';
 import { SubscriberStateRepository } from './rating/infrastructure/subscriber-state.repository.js';
 import { tariffProvider } from './rating/infrastructure/tariff.provider.js';
@@ -94,8 +95,9 @@ const commandHandlers = [PurchaseBoltOnHandler];
     RejectionsRepository,
     IngestOffsetsRepository,
     LedgerWriter,
-    OutboxRepository,
-    RatedMessageRelay,
+    RatedFeedRepository,
+    RatedFeedMetrics,
+    RatedFeedRelay,
     IngestBatchService,
     LedgerConsumer,
     DeadLetterProducer,

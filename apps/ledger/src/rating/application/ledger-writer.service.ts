@@ -16,7 +16,6 @@ import type { PoolClient } from '../../database/database.js';
 import type { RecordOrigin, Rejection } from '../../ingest/application/record-origin.js';
 import { RejectionsRepository } from '../../ingest/infrastructure/rejections.repository.js';
 import { PROJECTIONS, type Projection } from '../../projections/projection.js';
-import { OutboxRepository } from '../../rated-feed/outbox.repository.js';
 import { SubscriberStateRepository } from '../infrastructure/subscriber-state.repository.js';
 import { TARIFF } from '../infrastructure/tariff.provider.js';
 
@@ -40,7 +39,6 @@ export class LedgerWriter {
     private readonly rejections: RejectionsRepository,
     @Inject(TARIFF) private readonly tariff: Tariff,
     @Inject(PROJECTIONS) private readonly projections: readonly Projection[],
-    private readonly outbox: OutboxRepository,
   ) {}
 
   async rate(client: PoolClient, requests: readonly RatingRequest[]): Promise<Decision[]> {
@@ -99,7 +97,6 @@ export class LedgerWriter {
     const positions = await this.eventStore.append(client, appended);
     const recorded = events.map((event, index) => ({ globalPosition: positions[index], event }));
     for (const projection of this.projections) await projection.apply(client, recorded);
-    await this.outbox.enqueue(client, recorded);
     await this.rejections.record(client, rejections);
     return decisions;
   }
