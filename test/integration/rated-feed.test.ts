@@ -11,6 +11,7 @@ import {
   type RunningLedger,
   type Upstream,
 } from '../support/ledger-harness.js';
+import { runLedgerCli } from '../support/service-process.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -20,6 +21,7 @@ interface FeedRecord {
   messageId: string;
   status: string;
   feedPosition: string;
+  headers: Record<string, string>;
   body: Record<string, unknown>;
 }
 
@@ -78,6 +80,9 @@ describe('the rated-message feed for downstream billing', () => {
           messageId: body.messageId,
           status: body.status,
           feedPosition: String(message.headers!['ledger-feed-position']),
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+          ),
           body: full,
         });
         return Promise.resolve();
@@ -165,5 +170,54 @@ describe('the rated-message feed for downstream billing', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(feed).toHaveLength(produced.length + 2);
     expect(feed.find(({ messageId }) => messageId === 'FEED-AFTER-2')!.feedPosition).toBe(String(produced.length + 2));
+  });
+
+  it('replays the feed from a global position, marked as a replay, for a downstream system that lost it', async () => {
+    const live = [...feed];
+    const positions = live.map(({ body }) => BigInt(String(body.globalPosition))).sort((a, b) => (a < b ? -1 : 1));
+    const from = positions[149];
+    const expected = live.filter(({ body }) => BigInt(String(body.globalPosition)) >= from);
+    const replay = await runLedgerCli(environment, ['replay-feed', '--from-position', String(from)]);
+    expect(replay.code).toBe(0);
+    expect(replay.output).toContain(`replayed ${expected.length} rated messages (events ${from} to `);
+    const runId = /as run ([0-9a-f-]{36})/.exec(replay.output)?.[1];
+    expect(runId).toBeDefined();
+
+    const replayed = (): FeedRecord[] => feed.filter(({ headers }) => headers['ledger-replay'] === 'true');
+    await eventually(() => Promise.resolve(expect(replayed()).toHaveLength(expected.length)), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(feed).toHaveLength(live.length + expected.length);
+    const byId = new Map(live.map((record) => [record.messageId, record]));
+    for (const record of replayed()) {
+      const original = byId.get(record.messageId)!;
+      expect(record.headers['ledger-replay-run']).toBe(runId);
+      expect(record.headers['ledger-feed-position']).toBeUndefined();
+      expect(record.body).toEqual(original.body);
+      expect({ key: record.key, partition: record.partition }).toEqual({
+        key: original.key,
+        partition: original.partition,
+      });
+    }
+    expect(new Set(replayed().map(({ messageId }) => messageId))).toEqual(
+      new Set(expected.map(({ messageId }) => messageId)),
+    );
+    for (const msisdn of subscribers) {
+      const order = replayed()
+        .filter(({ key }) => key === msisdn)
+        .map(({ body }) => BigInt(String(body.globalPosition)));
+      expect(order).toEqual([...order].sort((a, b) => (a < b ? -1 : 1)));
+    }
+  });
+
+  it('refuses a replay with no start or a wrong day, saying what to give, and publishes nothing', async () => {
+    const before = feed.length;
+    const none = await runLedgerCli(environment, ['replay-feed']);
+    expect(none.code).toBe(2);
+    expect(none.output).toContain('give exactly one of --from-position N or --from-date YYYY-MM-DD');
+    const wrongDay = await runLedgerCli(environment, ['replay-feed', '--from-date', '2026-02-30']);
+    expect(wrongDay.code).toBe(2);
+    expect(wrongDay.output).toContain('--from-date must be a day YYYY-MM-DD, not 2026-02-30');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(feed).toHaveLength(before);
   });
 });

@@ -4,11 +4,21 @@ import { NestFactory } from '@nestjs/core';
 import { PostgresEventStore } from '@ledger/event-store';
 import cliProgress from 'cli-progress';
 import { LedgerConfigModule } from '../config/config.module.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
 import type { Pool } from '../database/database.js';
 import { DatabaseModule, PG_POOL } from '../database/database.module.js';
 import type { ReplayProgress } from '../projections/projection-replayer.js';
 import { READ_MODEL_PROJECTIONS } from '../projections/read-model-projections.js';
 import { rebuildReadModels, verifyReadModels } from '../projections/read-model-maintenance.js';
+import { createKafka, TopicNames } from '../ingest/infrastructure/kafka.js';
+import { RatedFeedRepository } from '../rated-feed/rated-feed.repository.js';
+import {
+  parseReplayArguments,
+  replayFeed,
+  REPLAY_USAGE,
+  ReplayUsageError,
+  type ReplayFeedProgress,
+} from '../rated-feed/replay-feed.js';
 
 @Module({ imports: [LedgerConfigModule, DatabaseModule] })
 class CliModule {}
@@ -18,9 +28,11 @@ const USAGE = `usage: npm run ledger -- <command>
 commands:
   rebuild   empty every read model and project the whole event store again
             (the service may keep running: its writes wait until the rebuild commits)
-  verify    project the event store into private copies and list every difference from the live read models`;
+  verify    project the event store into private copies and list every difference from the live read models
+  ${REPLAY_USAGE}`;
 
-async function main(command: string | undefined): Promise<number> {
+async function main(command: string | undefined, args: string[]): Promise<number> {
+  if (command === 'replay-feed') return replayFeedCommand(args);
   if (command !== 'rebuild' && command !== 'verify') {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' ? 0 : 2;
@@ -73,9 +85,64 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
+/** Publishes the feed again for a downstream system that lost it (README, "Replaying the feed"). */
+async function replayFeedCommand(args: string[]): Promise<number> {
+  let range;
+  try {
+    range = parseReplayArguments(args);
+  } catch (error) {
+    if (!(error instanceof ReplayUsageError)) throw error;
+    process.stderr.write(`replay-feed: ${error.message}\nusage: npm run ledger -- ${REPLAY_USAGE}\n`);
+    return 2;
+  }
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+  const config = app.get<LedgerConfig>(LEDGER_CONFIG);
+  const topic = new TopicNames(config.kafka.topicPrefix).messageRated;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `replay-feed [{bar}] {percentage}% | {value}/{total} messages | {rate} messages/s | {duration_formatted}`,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  let barStarted = false;
+  const onProgress = ({ published, total }: ReplayFeedProgress): void => {
+    if (!barStarted) {
+      bar.start(total, 0, { rate: 0 });
+      barStarted = true;
+    }
+    bar.setTotal(total);
+    bar.update(published, { rate: Math.round(published / Math.max((Date.now() - started) / 1000, 0.001)) });
+  };
+  try {
+    const result = await replayFeed(
+      app.get<Pool>(PG_POOL),
+      createKafka(config),
+      topic,
+      new RatedFeedRepository(),
+      range,
+      onProgress,
+    );
+    bar.stop();
+    const span =
+      result.firstPosition === null
+        ? 'nothing in that range'
+        : `events ${result.firstPosition} to ${result.lastPosition}`;
+    process.stdout.write(
+      `replayed ${result.published} rated messages (${span}) to ${topic} as run ${result.runId} in ${seconds(started)} s` +
+        (result.references > 0 ? `; ${result.references} too large for the topic went as references` : '') +
+        '\n',
+    );
+    return 0;
+  } finally {
+    bar.stop();
+    await app.close();
+  }
+}
+
 const seconds = (started: number): string => ((Date.now() - started) / 1000).toFixed(1);
 
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   (code) => process.exit(code),
   (error: Error) => {
     new Logger('ledger-cli').error(error.message);

@@ -5,7 +5,8 @@ import { PG_POOL } from '../database/database.module.js';
 import { TOPIC_NAMES } from '../ingest/application/ingest-batch.service.js';
 import { KAFKA, Partitioners, type Kafka, type Producer, type TopicNames } from '../ingest/infrastructure/kafka.js';
 import { LedgerConsumer } from '../ingest/infrastructure/ledger-consumer.service.js';
-import { asReference, FEED_HEADERS, largestRecordBytes, recordBytes, sizedSends } from './feed-records.js';
+import { FEED_HEADERS, sizedSends } from './feed-records.js';
+import { feedRecords, readFeedTopic, type FeedTopic } from './feed-topic.js';
 import { RatedFeedMetrics } from './rated-feed.metrics.js';
 import { RatedFeedRepository, type FeedCheckpoint } from './rated-feed.repository.js';
 
@@ -13,10 +14,6 @@ import { RatedFeedRepository, type FeedCheckpoint } from './rated-feed.repositor
 export const RELAY_LOCK = 74_000_001;
 /** Events per Kafka transaction. */
 const BATCH = 2000;
-/** Bytes per partition per send; under the broker's default max.message.bytes (1 MiB) with room to spare. */
-const SEND_BYTES = 512 * 1024;
-/** When the topic's max.message.bytes cannot be read: Kafka's default. */
-const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 /** The transactional id of the feed's relay, and the group under which it commits its position. */
 export const relayTransactionalId = (feedTopic: string): string => `message-ledger.rated-feed.${feedTopic}`;
@@ -26,9 +23,7 @@ interface Lead {
   producer: Producer;
   checkpoint: FeedCheckpoint;
   feedId: string;
-  partitionMetadata: kafkajs.PartitionMetadata[];
-  sendBytes: number;
-  largestRecord: number;
+  topic: FeedTopic;
 }
 
 /** The position Kafka committed with the last transaction, in the metadata of the relay group's offset. */
@@ -51,7 +46,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 @Injectable()
 export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RatedFeedRelay.name);
-  private readonly partitionFor = Partitioners.DefaultPartitioner();
   private running = false;
   private loop: Promise<void> | null = null;
   private lockClient: PoolClient | null = null;
@@ -156,11 +150,10 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
       const admin = this.kafka.admin();
       await admin.connect();
       try {
-        const [stored, committed, offsets, maxMessageBytes] = await Promise.all([
+        const [stored, committed, topic] = await Promise.all([
           this.withClient((client) => this.feed.checkpoint(client)),
           admin.fetchOffsets({ groupId: id, topics: [this.topic] }),
-          admin.fetchTopicOffsets(this.topic),
-          this.maxMessageBytes(admin),
+          readFeedTopic(admin, this.topic, this.logger),
         ]);
         const checkpoint = this.resumeFrom(
           stored,
@@ -169,21 +162,7 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
         this.logger.log(
           `took over the rated-message feed at position ${checkpoint.feedPosition} (event ${checkpoint.globalPosition})`,
         );
-        return {
-          producer,
-          checkpoint,
-          feedId: stored.feedId,
-          // What the partitioner needs to place a key: only the partitions' ids count.
-          partitionMetadata: offsets.map(({ partition }) => ({
-            partitionId: partition,
-            leader: 0,
-            replicas: [0],
-            isr: [0],
-            partitionErrorCode: 0,
-          })),
-          sendBytes: Math.min(SEND_BYTES, maxMessageBytes),
-          largestRecord: largestRecordBytes(maxMessageBytes),
-        };
+        return { producer, checkpoint, feedId: stored.feedId, topic };
       } finally {
         await admin.disconnect();
       }
@@ -218,45 +197,23 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     return { transactionId: position.transactionId, globalPosition: BigInt(position.globalPosition), feedPosition };
   }
 
-  private async maxMessageBytes(admin: kafkajs.Admin): Promise<number> {
-    try {
-      const described = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: this.topic, configNames: ['max.message.bytes'] }],
-      });
-      const value = Number(described.resources[0]?.configEntries[0]?.configValue);
-      return Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES;
-    } catch (error) {
-      this.logger.warn(`could not read max.message.bytes of ${this.topic}: ${(error as Error).message}`);
-      return DEFAULT_MAX_MESSAGE_BYTES;
-    }
-  }
-
   /** Publishes the next batch in one Kafka transaction; returns how many events it carried. */
   private async relayOnce(lead: Lead): Promise<number> {
     const rows = await this.withClient((client) => this.feed.next(client, lead.checkpoint, BATCH));
     if (rows.length === 0) return 0;
     const topic = this.topic;
     let references = 0;
-    const records = rows.map((row, index) => {
-      const record = {
-        partition: this.partitionFor({
-          topic,
-          partitionMetadata: lead.partitionMetadata,
-          message: { key: row.key, value: null },
-        }),
-        key: row.key,
-        value: row.payload,
-        headers: { [FEED_HEADERS.position]: (lead.checkpoint.feedPosition + BigInt(index + 1)).toString() },
-      };
-      if (recordBytes(record) <= lead.largestRecord) return record;
-      // The broker would refuse it for ever: send where to read it instead, so the feed goes on.
-      references += 1;
-      this.logger.error(
-        `the charge at event ${row.globalPosition} is ${recordBytes(record)} bytes, more than ${topic} takes; published as a reference`,
-      );
-      return asReference(record);
-    });
+    const records = feedRecords(
+      rows,
+      lead.topic,
+      (_, index) => ({ [FEED_HEADERS.position]: (lead.checkpoint.feedPosition + BigInt(index + 1)).toString() }),
+      (row, bytes) => {
+        references += 1;
+        this.logger.error(
+          `the charge at event ${row.globalPosition} is ${bytes} bytes, more than ${topic} takes; published as a reference`,
+        );
+      },
+    );
     const last = rows[rows.length - 1];
     const reached: FeedCheckpoint = {
       transactionId: last.transactionId,
@@ -271,7 +228,7 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
 
     const transaction = await lead.producer.transaction();
     try {
-      for (const send of sizedSends(records, lead.sendBytes)) {
+      for (const send of sizedSends(records, lead.topic.sendBytes)) {
         await transaction.send({
           topic,
           acks: -1,
