@@ -1,4 +1,4 @@
-/** The headers of a record of ledger.message-rated.v1 (docs/CONTRACT.md section 5). */
+/** The headers of a record of ledger.message-rated.v1 (docs/FEED.md). */
 export const FEED_HEADERS = {
   /** The record's place in the live feed: 1, 2, 3… with no gap and no repeat. */
   position: 'ledger-feed-position',
