@@ -3,24 +3,25 @@ import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PostgresEventStore } from '@ledger/event-store';
 import cliProgress from 'cli-progress';
-import { LedgerConfigModule } from '../config/config.module.js';
-import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
-import type { Pool } from '../database/database.js';
-import { DatabaseModule, PG_POOL } from '../database/database.module.js';
-import type { ReplayProgress } from '../projections/projection-replayer.js';
-import { READ_MODEL_PROJECTIONS } from '../projections/read-model-projections.js';
-import { rebuildReadModels, verifyReadModels } from '../projections/read-model-maintenance.js';
-import { createKafka, TopicNames } from '../ingest/infrastructure/kafka.js';
-import { RatedFeedRepository } from '../rated-feed/rated-feed.repository.js';
+import { LedgerConfigModule } from '@ledger/app/platform/config/config.module.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { DatabaseModule, PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { MIGRATIONS } from '@ledger/app/migrations/index.js';
+import type { ReplayProgress } from '@ledger/app/read-models/projection-replayer.js';
+import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
+import { rebuildReadModels, verifyReadModels } from '@ledger/app/read-models/read-model-maintenance.js';
+import { createKafka, TopicNames } from '@ledger/app/platform/kafka/kafka.js';
+import { RatedFeedRepository } from '@ledger/app/rated-feed/read-model/rated-feed.repository.js';
 import {
   parseReplayArguments,
   replayFeed,
   REPLAY_USAGE,
   ReplayUsageError,
   type ReplayFeedProgress,
-} from '../rated-feed/replay-feed.js';
+} from '@ledger/app/rated-feed/replay-feed.js';
 
-@Module({ imports: [LedgerConfigModule, DatabaseModule] })
+@Module({ imports: [LedgerConfigModule, DatabaseModule.forRoot(MIGRATIONS)] })
 class CliModule {}
 
 const USAGE = `usage: npm run ledger -- <command>
@@ -85,7 +86,7 @@ async function main(command: string | undefined, args: string[]): Promise<number
   }
 }
 
-/** Publishes the feed again for a downstream system that lost it (README, "Replaying the feed"). */
+/** Publishes the feed again for a downstream system that lost it (docs/FEED.md, "Replaying the feed"). */
 async function replayFeedCommand(args: string[]): Promise<number> {
   let range;
   try {

@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { Logger } from '@nestjs/common';
 import { asReference, largestRecordBytes, recordBytes, type OutgoingFeedRecord } from './feed-records.js';
-import type { FeedRow } from './rated-feed.repository.js';
+import type { FeedRow } from './read-model/rated-feed.repository.js';
 
 /** Bytes per partition per send; under the broker's default max.message.bytes (1 MiB) with room to spare. */
 const SEND_BYTES = 512 * 1024;

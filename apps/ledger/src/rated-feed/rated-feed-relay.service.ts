@@ -1,14 +1,20 @@
 import kafkajs from 'kafkajs';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Pool, PoolClient } from '../database/database.js';
-import { PG_POOL } from '../database/database.module.js';
-import { TOPIC_NAMES } from '../ingest/application/ingest-batch.service.js';
-import { KAFKA, Partitioners, type Kafka, type Producer, type TopicNames } from '../ingest/infrastructure/kafka.js';
-import { LedgerConsumer } from '../ingest/infrastructure/ledger-consumer.service.js';
+import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import {
+  KAFKA,
+  Partitioners,
+  TOPIC_NAMES,
+  type Kafka,
+  type Producer,
+  type TopicNames,
+} from '@ledger/app/platform/kafka/kafka.js';
+import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 import { FEED_HEADERS, sizedSends } from './feed-records.js';
 import { feedRecords, readFeedTopic, type FeedTopic } from './feed-topic.js';
 import { RatedFeedMetrics } from './rated-feed.metrics.js';
-import { RatedFeedRepository, type FeedCheckpoint } from './rated-feed.repository.js';
+import { RatedFeedRepository, type FeedCheckpoint } from './read-model/rated-feed.repository.js';
 
 /** One relay per database publishes, chosen by this Postgres advisory lock. */
 export const RELAY_LOCK = 74_000_001;
@@ -57,7 +63,7 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     private readonly feed: RatedFeedRepository,
     private readonly metrics: RatedFeedMetrics,
-    private readonly consumer: LedgerConsumer,
+    private readonly topicsReady: TopicsReady,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -77,7 +83,7 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async run(): Promise<void> {
-    await this.consumer.topicsReady;
+    await this.topicsReady.ready;
     while (this.running) {
       try {
         if (!(await this.holdsLock())) {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import type { Pool } from '../database/database.js';
-import { PG_POOL } from '../database/database.module.js';
-import { LedgerMetrics } from '../observability/ledger-metrics.js';
-import { RatedFeedRepository, type FeedBacklog } from './rated-feed.repository.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
+import { RatedFeedRepository, type FeedBacklog } from './read-model/rated-feed.repository.js';
 
 /**
  * The feed's metrics: what waits to be published and for how long (read from Postgres at scrape

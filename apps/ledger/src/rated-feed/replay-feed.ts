@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { Pool } from '../database/database.js';
-import { createReliableProducer, type Kafka } from '../ingest/infrastructure/kafka.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { createReliableProducer, type Kafka } from '@ledger/app/platform/kafka/kafka.js';
 import { FEED_HEADERS, sizedSends } from './feed-records.js';
 import { feedRecords, readFeedTopic } from './feed-topic.js';
-import type { RatedFeedRepository, ReplayRange } from './rated-feed.repository.js';
+import type { RatedFeedRepository, ReplayRange } from './read-model/rated-feed.repository.js';
 
 export const REPLAY_USAGE = `replay-feed --from-position N | --from-date YYYY-MM-DD [--to N | --to YYYY-MM-DD]
             publish the rated messages again from the event store to ledger.message-rated.v1, with

@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '@ledger/contracts';
 import { SUBSCRIBER, buyBoltOn, rate, sendMms, sendSms, stateAfter } from '../testing/rating.fixtures.js';
-import { RatingError } from '../rating.errors.js';
+import { RatingInvariantError } from '../rating.errors.js';
 import { evolve, initialSubscriberState } from './subscriber.state.js';
 
 describe('subscriber state', () => {
@@ -54,12 +54,12 @@ describe('subscriber state', () => {
     ['an allocation from an unknown bolt-on', charge('R-9', 1)],
     ['an allocation of more units than remain', charge('R-0001', 51)],
   ])('refuses %s: units never go negative', (_case, event) => {
-    expect(() => evolve(stateAfter([buyBoltOn()]), event)).toThrow(RatingError);
+    expect(() => evolve(stateAfter([buyBoltOn()]), event)).toThrow(RatingInvariantError);
   });
 
   it('refuses a second purchase under a purchaseId it holds', () => {
     const state = stateAfter([buyBoltOn()]);
-    expect(() => evolve(state, rate(buyBoltOn()))).toThrow(RatingError);
+    expect(() => evolve(state, rate(buyBoltOn()))).toThrow(RatingInvariantError);
   });
 });
 

@@ -1,0 +1,13 @@
+import { AddEventTransactionIds1700000001200, CreateEventStore1700000000000 } from '@ledger/event-store';
+import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
+import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
+import { ReadRatedFeedFromEventStore1700000001300 } from './read-rated-feed-from-event-store.migration.js';
+
+/** Every schema change, in order. */
+export const MIGRATIONS = [
+  CreateEventStore1700000000000,
+  CreateReadModels1700000000100,
+  CreateOutbox1700000000200,
+  AddEventTransactionIds1700000001200,
+  ReadRatedFeedFromEventStore1700000001300,
+];
