@@ -1,8 +1,8 @@
 import { TOPICS } from '@ledger/contracts';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
-import { decodeRecord } from '../../apps/ledger/src/ingest/application/decode-record.js';
-import { LedgerWriter } from '../../apps/ledger/src/rating/application/ledger-writer.service.js';
+import { decodeRecord } from '@ledger/app/ingest/application/decode-record.js';
+import { LedgerWriter } from '@ledger/app/rating/application/ledger-writer.service.js';
 import { FeedReader, feedProblems } from '../support/feed-reader.js';
 import {
   apiClient,
