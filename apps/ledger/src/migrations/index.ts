@@ -1,7 +1,8 @@
-import { CreateEventStore1700000000000 } from '@ledger/event-store';
+import { AddEventTransactionIds1700000001200, CreateEventStore1700000000000 } from '@ledger/event-store';
 import { CreateIngestSafeguards1700000000300 } from './create-ingest-safeguards.migration.js';
 import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
 import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
+import { ReadRatedFeedFromEventStore1700000001300 } from './read-rated-feed-from-event-store.migration.js';
 
 /** Every schema change, in order. */
 export const MIGRATIONS = [
@@ -9,4 +10,6 @@ export const MIGRATIONS = [
   CreateReadModels1700000000100,
   CreateOutbox1700000000200,
   CreateIngestSafeguards1700000000300,
+  AddEventTransactionIds1700000001200,
+  ReadRatedFeedFromEventStore1700000001300,
 ];
