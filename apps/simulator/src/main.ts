@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { TOPICS } from '@ledger/contracts';
+import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import { messageTraffic, purchaseTraffic, type UpstreamRecord } from '@ledger/traffic';
 import cliProgress from 'cli-progress';
 import {
@@ -79,6 +80,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
+  registerKafkaCodecs();
   let settings: KafkaClientSettings;
   try {
     settings = parseKafkaSecurityEnv(process.env);

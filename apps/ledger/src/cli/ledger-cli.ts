@@ -1,52 +1,59 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { PostgresEventStore } from '@ledger/event-store';
 import cliProgress from 'cli-progress';
-import { loadLedgerConfig, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
-import { createPool, migrate } from '@ledger/app/platform/database/database.js';
+import { LedgerConfigModule } from '@ledger/app/platform/config/config.module.js';
+import { LEDGER_CONFIG, loadLedgerConfig, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import { createPool, migrate, type Pool } from '@ledger/app/platform/database/database.js';
 import { grantServiceRole } from '@ledger/app/platform/database/service-role-grants.js';
+import { DatabaseModule, PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { OffsetGapsRepository } from '@ledger/app/ingest/infrastructure/offset-gaps.repository.js';
 import { MIGRATIONS } from '@ledger/app/migrations/index.js';
 import type { ReplayProgress } from '@ledger/app/read-models/projection-replayer.js';
 import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
 import { rebuildReadModels, verifyReadModels } from '@ledger/app/read-models/read-model-maintenance.js';
+import { createKafka, TopicNames } from '@ledger/app/platform/kafka/kafka.js';
+import { RatedFeedRepository } from '@ledger/app/rated-feed/read-model/rated-feed.repository.js';
+import {
+  parseReplayArguments,
+  replayFeed,
+  REPLAY_USAGE,
+  ReplayUsageError,
+  type ReplayFeedProgress,
+} from '@ledger/app/rated-feed/replay-feed.js';
+
+@Module({ imports: [LedgerConfigModule, DatabaseModule.forRoot(MIGRATIONS)] })
+class CliModule {}
 
 const USAGE = `usage: npm run ledger -- <command>
 
-Every command connects with MIGRATION_DATABASE_URL (the owner role) when it is set, else DATABASE_URL.
+migrate and grant connect with MIGRATION_DATABASE_URL (the owner role) when it is set, else DATABASE_URL.
 
 commands:
-  migrate        apply the pending migrations, and nothing else (then start the service with LEDGER_MIGRATE=false)
-  grant <role>   give the service's role what it needs: SELECT everywhere, INSERT only on the event store,
-                 INSERT, UPDATE and DELETE on the read models; run it again after every migrate
-  rebuild        empty every read model and project the whole event store again
-                 (the service may keep running: its writes wait until the rebuild commits)
-  verify         project the event store into private copies and list every difference from the live read models`;
-
-const COMMANDS = ['migrate', 'grant', 'rebuild', 'verify'] as const;
-type Command = (typeof COMMANDS)[number];
-const isCommand = (value: string | undefined): value is Command => COMMANDS.includes(value as Command);
+  migrate   apply the pending migrations, and nothing else (then start the service with LEDGER_MIGRATE=false)
+  grant <role>
+            give the service's role what it needs: SELECT everywhere, INSERT only on the event store,
+            INSERT, UPDATE and DELETE on the read models; run it again after every migrate
+  rebuild   empty every read model and project the whole event store again
+            (the service may keep running: its writes wait until the rebuild commits)
+  verify    project the event store into private copies and list every difference from the live read models
+  ack-offset-gap <topic> <partition>
+            accept the open offset gap of a partition (as /v1/ingest names it): the records between are gone
+            from Kafka, and the running service goes on from where the partition now starts
+  ${REPLAY_USAGE}`;
 
 async function main(command: string | undefined, args: string[]): Promise<number> {
-  if (!isCommand(command) || (command === 'grant' && args.length !== 1)) {
+  if (command === 'migrate') return migrateCommand();
+  if (command === 'grant' && args.length === 1) return grantCommand(args[0]);
+  if (command === 'ack-offset-gap') return acknowledgeOffsetGap(args);
+  if (command === 'replay-feed') return replayFeedCommand(args);
+  if (command !== 'rebuild' && command !== 'verify') {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' ? 0 : 2;
   }
-  const config = loadLedgerConfig(process.env);
-  if (command === 'migrate') {
-    const applied = await migrate(config.migrationDatabaseUrl, MIGRATIONS);
-    process.stdout.write(
-      applied.length > 0 ? `applied migrations: ${applied.join(', ')}\n` : 'no pending migrations\n',
-    );
-    return 0;
-  }
-  if (command === 'grant') return grant(config, args[0]);
-  if (config.migrateAtStart) await migrate(config.migrationDatabaseUrl, MIGRATIONS);
-  // Maintenance statements run as long as they need: no statement timeout here.
-  const pool = createPool(
-    config.migrationDatabaseUrl,
-    { max: 2, applicationName: 'message-ledger-cli', statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 },
-    (error) => new Logger('ledger-cli').warn(`connection lost: ${error.message}`),
-  );
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+  const pool = app.get<Pool>(PG_POOL);
   const projections = READ_MODEL_PROJECTIONS.map((Projection) => new Projection());
   const bar = new cliProgress.SingleBar(
     { format: `${command} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | {duration_formatted}` },
@@ -89,13 +96,97 @@ async function main(command: string | undefined, args: string[]): Promise<number
   } finally {
     bar.stop();
     client.release();
-    await pool.end();
+    await app.close();
   }
 }
 
-async function grant(config: LedgerConfig, role: string): Promise<number> {
+async function acknowledgeOffsetGap([topic, partitionArg, ...rest]: string[]): Promise<number> {
+  if (!topic || !/^\d{1,7}$/.test(partitionArg ?? '') || rest.length > 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const partition = Number(partitionArg);
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+  try {
+    const gap = await new OffsetGapsRepository().acknowledge(app.get<Pool>(PG_POOL), topic, partition, 'cli');
+    if (!gap) {
+      process.stderr.write(`${topic}[${partition}] has no open offset gap\n`);
+      return 1;
+    }
+    process.stdout.write(
+      `acknowledged the offset gap of ${topic}[${partition}] (${gap.kind}): recorded up to ${gap.expectedOffset}, ` +
+        `consumption goes on from ${gap.foundOffset}\n`,
+    );
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+/** Publishes the feed again for a downstream system that lost it (docs/FEED.md, "Replaying the feed"). */
+async function replayFeedCommand(args: string[]): Promise<number> {
+  let range;
+  try {
+    range = parseReplayArguments(args);
+  } catch (error) {
+    if (!(error instanceof ReplayUsageError)) throw error;
+    process.stderr.write(`replay-feed: ${error.message}\nusage: npm run ledger -- ${REPLAY_USAGE}\n`);
+    return 2;
+  }
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+  const config = app.get<LedgerConfig>(LEDGER_CONFIG);
+  const topic = new TopicNames(config.kafka.topicPrefix).messageRated;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `replay-feed [{bar}] {percentage}% | {value}/{total} messages | {rate} messages/s | {duration_formatted}`,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  let barStarted = false;
+  const onProgress = ({ published, total }: ReplayFeedProgress): void => {
+    if (!barStarted) {
+      bar.start(total, 0, { rate: 0 });
+      barStarted = true;
+    }
+    bar.setTotal(total);
+    bar.update(published, { rate: Math.round(published / Math.max((Date.now() - started) / 1000, 0.001)) });
+  };
+  try {
+    const result = await replayFeed(
+      app.get<Pool>(PG_POOL),
+      createKafka(config),
+      topic,
+      new RatedFeedRepository(),
+      range,
+      onProgress,
+    );
+    bar.stop();
+    const span =
+      result.firstPosition === null
+        ? 'nothing in that range'
+        : `events ${result.firstPosition} to ${result.lastPosition}`;
+    process.stdout.write(
+      `replayed ${result.published} rated messages (${span}) to ${topic} as run ${result.runId} in ${seconds(started)} s` +
+        (result.references > 0 ? `; ${result.references} too large for the topic went as references` : '') +
+        '\n',
+    );
+    return 0;
+  } finally {
+    bar.stop();
+    await app.close();
+  }
+}
+
+async function migrateCommand(): Promise<number> {
+  const applied = await migrate(loadLedgerConfig(process.env).migrationDatabaseUrl, MIGRATIONS);
+  process.stdout.write(applied.length > 0 ? `applied migrations: ${applied.join(', ')}\n` : 'no pending migrations\n');
+  return 0;
+}
+
+async function grantCommand(role: string): Promise<number> {
   const pool = createPool(
-    config.migrationDatabaseUrl,
+    loadLedgerConfig(process.env).migrationDatabaseUrl,
     { max: 1, applicationName: 'message-ledger-cli', statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 },
     (error) => new Logger('ledger-cli').warn(`connection lost: ${error.message}`),
   );

@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** docs/CONTRACT.md section 7: the random cursor secret every instance shares, one row, made at first start. */
-export class CreateCursorSecrets1700000001300 implements MigrationInterface {
-  name = 'CreateCursorSecrets1700000001300';
+export class CreateCursorSecrets1700000001330 implements MigrationInterface {
+  name = 'CreateCursorSecrets1700000001330';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`

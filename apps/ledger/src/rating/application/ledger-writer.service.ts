@@ -15,7 +15,6 @@ import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
 import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
-import { OutboxRepository } from '@ledger/app/rated-feed/read-model/outbox.repository.js';
 import { SubscriberStateRepository } from '../infrastructure/subscriber-state.repository.js';
 import { TARIFF } from '../infrastructure/tariff.provider.js';
 
@@ -40,7 +39,6 @@ export class LedgerWriter {
     private readonly rejections: RejectionsRepository,
     @Inject(TARIFF) private readonly tariff: Tariff,
     @Inject(PROJECTIONS) private readonly projections: readonly Projection[],
-    private readonly outbox: OutboxRepository,
   ) {}
 
   async rate(client: PoolClient, requests: readonly RatingRequest[]): Promise<Decision[]> {
@@ -52,7 +50,6 @@ export class LedgerWriter {
     const positions = await this.eventStore.append(client, events.map(toNewEvent));
     const recorded = events.map(({ event }, index) => ({ globalPosition: positions[index], event }));
     for (const projection of this.projections) await projection.apply(client, recorded);
-    await this.outbox.enqueue(client, recorded);
     await this.rejections.record(client, rejectionsOf(requests, decisions, events));
     return decisions;
   }
