@@ -43,14 +43,34 @@ export interface Backlog {
   readonly produceSeconds: number;
 }
 
+/**
+ * Creates the topics and waits until each partition has a leader. A busy shared broker can answer
+ * the creation's own wait with an unknown partition, so the wait is the bench's: metadata asked again
+ * until every partition has a leader.
+ */
 export async function createInputTopic(kafka: kafkajs.Kafka, ...topics: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     await admin.createTopics({
       topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS })),
-      waitForLeaders: true,
+      waitForLeaders: false,
     });
+    const deadline = performance.now() + 60_000;
+    for (;;) {
+      const ready = await admin
+        .fetchTopicMetadata({ topics })
+        .then((metadata) =>
+          metadata.topics.every(
+            (topic) =>
+              topic.partitions.length === PARTITIONS && topic.partitions.every((partition) => partition.leader >= 0),
+          ),
+        )
+        .catch(() => false);
+      if (ready) return;
+      if (performance.now() > deadline) throw new Error(`the topics ${topics.join(', ')} have no leaders after 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   } finally {
     await admin.disconnect();
   }

@@ -5,7 +5,7 @@ import { CpuMeter, type CpuUsage } from './cpu-usage.js';
 import { sendApiPurchases } from './api-purchases.js';
 import { waitForFeed, type FeedCatchUp } from './feed-depth.js';
 import { prefillStore, type PrefillResult } from './prefill.js';
-import { Progress } from './progress.js';
+import { note, Progress } from './progress.js';
 import { sliceStats, type SliceStats } from './slice-metrics.js';
 import { prepareDatabase, ServiceInstance, sleep, type LedgerEnvironment } from './service-process.js';
 
@@ -124,6 +124,9 @@ export async function drainBacklog(
         const usage = cpu.stop();
         const steadyUsage = steady.meter.stop();
         const feed = await waitForFeed(offsets);
+        note(
+          `${label}: zero lag ${((now - started) / 1000).toFixed(1)} s after start; the rated feed had ${feed.depthAtZeroLag} unpublished, empty ${feed.secondsToEmpty.toFixed(1)} s later`,
+        );
         const slices = await sliceStats(services.map((service) => service.port));
         const firstSliceAt =
           (await firstSliceStart(offsets, prefill?.lastPosition ?? 0)) - (Date.now() - performance.now());

@@ -94,24 +94,25 @@ export function* mixedTraffic(count: number, options: MixOptions): Generator<Mix
       yield { kind: 'message', record: { key: first.key, value: JSON.stringify(message) }, messageId: null };
       continue;
     }
+    const shape = next();
+    const inbound = shape < MIX.inbound;
+    const notO2 = !inbound && shape < MIX.inbound + MIX.notO2;
     const heavy = next() < MIX.heavyMessageShare;
     const subscriber = heavy ? Math.floor(next() * heavyUsers) : heavyUsers + Math.floor(next() * lightUsers);
     const msisdn = subscriberMsisdn(subscriber);
-    if (heavy) {
+    // Only a subscriber's own messages use (and so prompt) a bolt-on.
+    if (heavy && !inbound && !notO2) {
       const sent = sentByHeavy.get(subscriber) ?? 0;
       sentByHeavy.set(subscriber, sent + 1);
       if (sent % MIX.heavyRebuyEvery === 0) {
         yield* purchase(msisdn, next() < MIX.unknownBoltOn ? pick(UNKNOWN_BOLT_ONS) : 'GBP3', atMs - 1000);
       }
-    } else if (!boughtByLight.has(subscriber) && next() < MIX.lightBuyerShare) {
+    } else if (!inbound && !notO2 && !boughtByLight.has(subscriber) && next() < MIX.lightBuyerShare) {
       boughtByLight.add(subscriber);
       const boltOn = next() < MIX.unknownBoltOn ? pick(UNKNOWN_BOLT_ONS) : pick(BOLT_ONS);
       yield* purchase(msisdn, boltOn, atMs - 1000);
     }
     const mms = next() < MIX.mms;
-    const shape = next();
-    const inbound = shape < MIX.inbound;
-    const notO2 = !inbound && shape < MIX.inbound + MIX.notO2;
     const otherParty = (): string => `4479${String(Math.floor(next() * 1e8)).padStart(8, '0')}`;
     const sender =
       inbound || notO2 ? { msisdn: otherParty(), network: pick(OTHER_NETWORKS) } : { msisdn, network: 'O2-UK' };
