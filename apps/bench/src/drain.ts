@@ -7,6 +7,7 @@ import { waitForFeed, type FeedCatchUp } from './feed-depth.js';
 import { prefillStore, type PrefillResult } from './prefill.js';
 import { note, Progress } from './progress.js';
 import { sliceStats, type SliceStats } from './slice-metrics.js';
+import { storeWrites, type TableWrites } from './store-writes.js';
 import { prepareDatabase, ServiceInstance, sleep, type LedgerEnvironment } from './service-process.js';
 
 export interface DrainResult {
@@ -27,6 +28,8 @@ export interface DrainResult {
   readonly feed: FeedCatchUp;
   /** The store was filled before the service started, when it was. */
   readonly prefill: PrefillResult | null;
+  /** Rows and btree entries each table took during the drain (the prefill's left out). */
+  readonly writes: readonly TableWrites[];
   /** Where `node --cpu-prof` wrote the first instance's profile, when asked. */
   readonly cpuProfileDir: string | null;
 }
@@ -128,6 +131,9 @@ export async function drainBacklog(
           `${label}: zero lag ${((now - started) / 1000).toFixed(1)} s after start; the rated feed had ${feed.depthAtZeroLag} unpublished, empty ${feed.secondsToEmpty.toFixed(1)} s later`,
         );
         const slices = await sliceStats(services.map((service) => service.port));
+        // The statistics lag each transaction by up to a second.
+        await sleep(1_500);
+        const writes = await storeWrites(offsets);
         const firstSliceAt =
           (await firstSliceStart(offsets, prefill?.lastPosition ?? 0)) - (Date.now() - performance.now());
         return {
@@ -143,6 +149,7 @@ export async function drainBacklog(
           slices,
           feed,
           prefill,
+          writes: prefill ? writes.map((table) => withoutPrefill(table, prefill)) : writes,
           cpuProfileDir: options.cpuProfileDir ?? null,
         };
       }
@@ -192,4 +199,11 @@ export function drainRates(result: DrainResult): { fromStart: number; fromFirstS
     fromStart: result.events / result.secondsFromStart,
     fromFirstSlice: result.events / result.secondsFromFirstSlice,
   };
+}
+
+/** The prefill's own inserts (events and charges, one each per prefilled event) taken out of the counts. */
+function withoutPrefill(table: TableWrites, prefill: PrefillResult): TableWrites {
+  if (table.table !== 'events' && table.table !== 'charges') return table;
+  const inserted = table.inserted - prefill.events;
+  return { ...table, inserted, btreeEntries: table.btreeIndexes * (inserted + table.updated - table.hotUpdated) };
 }

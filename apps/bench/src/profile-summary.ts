@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * `node dist/apps/bench/src/profile-summary.js FILE.cpuprofile`: where a service's CPU went during a
+ * `node dist/apps/bench/src/profile-summary.js FILE.cpuprofile [FROM_S [TO_S]]`: where a service's CPU went during a
  * drain profiled with BENCH_CPU_PROFILE (node --cpu-prof), as self time by part of the work and the
  * functions that took the most, in Markdown. The parts are told apart by the source file of each frame.
+ * FROM_S and TO_S keep the samples between those seconds after the profile began (the process start):
+ * the drain alone, say, without the rated feed's catch-up after zero lag.
  */
 interface ProfileNode {
   readonly id: number;
@@ -45,11 +47,15 @@ const PARTS: readonly (readonly [string, (url: string, name: string) => boolean]
   ['V8 and other native code', () => true],
 ];
 
-export function summarise(profile: CpuProfile): string {
+export function summarise(profile: CpuProfile, fromSeconds = 0, toSeconds = Infinity): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMicros = new Map<number, number>();
+  let at = 0;
   profile.samples.forEach((id, index) => {
-    selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+    const delta = profile.timeDeltas[index] ?? 0;
+    at += delta;
+    if (at < fromSeconds * 1e6 || at > toSeconds * 1e6) return;
+    selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta);
   });
   const total = [...selfMicros.values()].reduce((sum, value) => sum + value, 0);
   const parts = new Map<string, number>();
@@ -60,6 +66,7 @@ export function summarise(profile: CpuProfile): string {
     parts.set(part, (parts.get(part) ?? 0) + micros);
     const where =
       url === '' ? '(native)' : `${url.replace(/^.*\/(node_modules|apps|libs)\//, '$1/')}:${lineNumber + 1}`;
+    if (functionName === '(idle)') continue;
     const name = `${functionName || '(anonymous)'} ${where}`;
     functions.set(name, (functions.get(name) ?? 0) + micros);
   }
@@ -68,7 +75,7 @@ export function summarise(profile: CpuProfile): string {
   const rows = [...parts].sort(([, a], [, b]) => b - a);
   const top = [...functions].sort(([, a], [, b]) => b - a).slice(0, 25);
   return [
-    `Profile of ${(total / 1e6).toFixed(1)} s, of which ${(busy / 1e6).toFixed(1)} s on the CPU (the rest idle).`,
+    `Profile of ${(total / 1e6).toFixed(1)} s${fromSeconds > 0 || Number.isFinite(toSeconds) ? ` (${fromSeconds} s to ${toSeconds} s after it began)` : ''}, of which ${(busy / 1e6).toFixed(1)} s on the CPU (the rest idle).`,
     '',
     '| part (self time) | CPU s | share of busy |',
     '| --- | --- | --- |',
@@ -85,8 +92,13 @@ export function summarise(profile: CpuProfile): string {
 
 const file = process.argv[2];
 if (file) {
-  process.stdout.write(`${summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile)}\n`);
+  const [from, to] = [process.argv[3], process.argv[4]].map((value) =>
+    value === undefined ? undefined : Number(value),
+  );
+  process.stdout.write(
+    `${summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, from ?? 0, to ?? Infinity)}\n`,
+  );
 } else if (process.argv[1]?.endsWith('profile-summary.js')) {
-  process.stderr.write('usage: node dist/apps/bench/src/profile-summary.js FILE.cpuprofile\n');
+  process.stderr.write('usage: node dist/apps/bench/src/profile-summary.js FILE.cpuprofile [FROM_S [TO_S]]\n');
   process.exit(2);
 }
