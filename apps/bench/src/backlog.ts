@@ -38,6 +38,8 @@ export interface Backlog {
   /** Records on the two topics together: zero lag is when the service has recorded this many offsets. */
   readonly records: number;
   readonly purchases: number;
+  /** Subscribers (O2 senders and buyers) the backlog names at least once: the ones the service holds state for. */
+  readonly subscribersSeen: number;
   /** Purchases the drain sends through the API while the service drains the topics. */
   readonly apiPurchases: readonly ApiPurchase[];
   readonly produceSeconds: number;
@@ -99,6 +101,7 @@ export async function produceBacklog(
   const apiPurchases: ApiPurchase[] = [];
   let purchases = 0;
   let records = 0;
+  const seen = new Set<string>();
   try {
     let messages: UpstreamRecord[] = [];
     let bought: UpstreamRecord[] = [];
@@ -116,6 +119,7 @@ export async function produceBacklog(
       bought = [];
     };
     for (const input of benchMix(config, events)) {
+      seen.add(input.kind === 'api-purchase' ? input.msisdn : input.record.key);
       if (input.kind === 'message') messages.push(input.record);
       else if (input.kind === 'purchase') {
         bought.push(input.record);
@@ -136,6 +140,8 @@ export async function produceBacklog(
     messages: events,
     records,
     purchases: purchases + apiPurchases.length,
+    // Inbound and other-network senders are keys too, but not subscribers.
+    subscribersSeen: [...seen].filter((key) => key.startsWith('4477')).length,
     apiPurchases,
     produceSeconds: (performance.now() - started) / 1000,
   };

@@ -83,6 +83,16 @@ describe('the bench traffic mix', () => {
     expect(other).toBeGreaterThan(0);
   });
 
+  it('spreads the messages over the subscribers it is given', () => {
+    const senders = new Set(
+      [...mixedTraffic(200_000, { subscribers: 100_000, idPrefix: 'S' })].flatMap((input) =>
+        input.kind === 'message' && input.record.key.startsWith('4477') ? [input.record.key] : [],
+      ),
+    );
+    // 150,000 light messages over 98,000 light users reach about 1 - e^-1.5 of them, and the heavy all.
+    expect(senders.size).toBeGreaterThan(70_000);
+  });
+
   it('holds inbound, other-network, roaming and MMS traffic in about its shares', () => {
     const bodies = messages
       .filter((message) => message.messageId !== null)
