@@ -99,7 +99,7 @@ function describeFeed(drain: DrainResult): string {
 }
 
 function describeBacklog(backlog: Backlog): string {
-  return `${int(backlog.messages)} messages, ${int(backlog.purchases)} purchases (${int(backlog.apiPurchases.length)} through the API)`;
+  return `${int(backlog.messages)} messages, ${int(backlog.purchases)} purchases (${int(backlog.apiPurchases.length)} through the API), ${int(backlog.subscribersSeen)} distinct subscribers`;
 }
 
 export function resultRows(results: BenchResults): string[][] {
