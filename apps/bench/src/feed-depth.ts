@@ -1,15 +1,18 @@
 import type pg from 'pg';
+import { RatedFeedRepository } from '@ledger/app/rated-feed/read-model/rated-feed.repository.js';
 import { sleep } from './service-process.js';
 
 /**
- * How many rated messages wait to be published on ledger.message-rated.v1. On main the feed is the
- * transactional outbox (a row per rated message, deleted once the relay has published it); should the
- * feed come to read the event store instead, this is the one function to change: the feed's position
- * against the store's.
+ * How many rated messages wait to be published on ledger.message-rated.v1: the feed reads the event
+ * store, so this is the ledger's own backlog query (message events past the relay's recorded checkpoint).
  */
 export async function feedDepth(pool: pg.Pool): Promise<number> {
-  const result = await pool.query<{ depth: string }>('SELECT count(*)::text AS depth FROM outbox');
-  return Number(result.rows[0].depth);
+  const client = await pool.connect();
+  try {
+    return (await new RatedFeedRepository().backlog(client)).depth;
+  } finally {
+    client.release();
+  }
 }
 
 export interface FeedCatchUp {

@@ -65,6 +65,11 @@ export async function prefillStore(url: string, events: number, subscribers: num
     );
     await client.query('ALTER TABLE events ADD CONSTRAINT events_idempotency_key_key UNIQUE (idempotency_key)');
     await client.query('CREATE INDEX charges_by_sender ON charges (sender_msisdn, sent_at, message_id)');
+    // The pre-filled history counts as already on the feed, so the timed drain publishes only its own messages.
+    await client.query(
+      `UPDATE rated_feed_position p SET transaction_id = last.transaction_id, global_position = last.global_position
+       FROM (SELECT transaction_id, global_position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1) last`,
+    );
     await client.query('VACUUM ANALYZE events');
     await client.query('VACUUM ANALYZE charges');
     const size = await client.query<{ bytes: string }>(

@@ -588,8 +588,8 @@ ${readings(results)
   table upserted per subscriber per transaction; ${int(IDEAL_EVENTS_PER_TRANSACTION)} events a transaction in one statement (a
   data-modifying CTE over two \`json_to_recordset\` parameters), one connection per core, a subscriber on one
   connection; no Kafka, no rating, no read models. The JSON is built before the clock.
-- **Rated feed**: at zero lag the bench counts the rated messages not yet published (the outbox's rows on this
-  branch; \`apps/bench/src/feed-depth.ts\` is the one place to change if the feed reads the event store) and
+- **Rated feed**: at zero lag the bench counts the rated messages not yet published (message events past the
+  relay's recorded checkpoint, the ledger's own backlog query) and
   polls every 20 ms until none is left.
 - **Pre-fill**: \`INSERT … SELECT generate_series\` in Postgres, 500,000 rows a statement, into \`events\` and
   \`charges\` with the random-key unique indexes dropped and built again afterwards under their names,
