@@ -93,6 +93,7 @@ describe('metrics, logs and health for operations', () => {
       'partitions',
       'offsetGaps',
       'deadLetters',
+      'topics',
       'lag',
     ]);
     expect(ready.details.lag).toEqual({ status: 'up', records: 0, bound: 2 });

@@ -5,6 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import kafkajs from 'kafkajs';
 import { AppModule } from '@ledger/app/app.module.js';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import { configureHttpEdge } from '@ledger/app/platform/http/http-edge.js';
 import { setupOpenApi } from '@ledger/app/platform/http/openapi/openapi.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -57,10 +60,23 @@ export interface RunningLedger {
 /** Boots the real service in this process against the real broker and Postgres. */
 export async function startLedger(environment: Environment): Promise<RunningLedger> {
   Object.assign(process.env, environment.env, { PORT: '0' });
-  const app = await NestFactory.create(AppModule, { rawBody: true, logger: ['error', 'warn'] });
+  // abortOnError off: a start that fails rejects here, as in main.ts, instead of aborting Jest.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    rawBody: true,
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   app.enableShutdownHooks();
+  configureHttpEdge(app, app.get<LedgerConfig>(LEDGER_CONFIG));
   setupOpenApi(app);
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // A start refused in onApplicationBootstrap (Kafka, topics) leaves pools and clients to close;
+    // a relay still waiting for the topics would hold close() for ever, so it gets a few seconds.
+    await Promise.race([app.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    throw error;
+  }
   const address = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }

@@ -1,4 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import {
+  formatKafkaBroker,
+  KafkaClientConfigError,
+  parseKafkaSecurityEnv,
+  type KafkaClientSettings,
+} from '@ledger/kafka-client';
 import { z } from 'zod';
 
 /** Everything `npm run bench` is told through the environment, read and checked once. */
@@ -19,6 +25,8 @@ export interface BenchConfig {
   readonly peerEvents: number;
   readonly writeReport: boolean;
   readonly brokers: string[];
+  /** How the bench's own clients connect: KAFKA_BROKERS and the KAFKA_SECURITY_* set, as for the service. */
+  readonly kafka: KafkaClientSettings;
   readonly postgresUrl: string;
   /** Names every topic, database and consumer group of this run, so cleanup finds them all. */
   readonly runId: string;
@@ -77,7 +85,6 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
       .default(smoke ? 3 : 20),
     BENCH_PEER_EVENTS: count(1).default(smoke ? 500 : 20_000),
     BENCH_WRITE_REPORT: z.enum(['0', '1']).default(smoke ? '0' : '1'),
-    KAFKA_BROKERS: z.string().default('127.0.0.1:9092'),
     BENCH_POSTGRES_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
@@ -92,6 +99,14 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     throw new Error(`bad bench setting: ${problems.join('; ')}`);
   }
   const values = parsed.data;
+  let kafka: KafkaClientSettings;
+  try {
+    kafka = parseKafkaSecurityEnv(env);
+  } catch (error) {
+    if (error instanceof KafkaClientConfigError)
+      throw new Error(`bad bench setting: ${error.message}`, { cause: error });
+    throw error;
+  }
   // The smoke run keeps one instance unless told otherwise, to stay well inside CI's time.
   const instances = smoke && env.BENCH_INSTANCES === undefined ? [1] : values.BENCH_INSTANCES;
   return {
@@ -105,7 +120,8 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     cpuProfileDir: values.BENCH_CPU_PROFILE ?? null,
     peerEvents: Math.min(values.BENCH_PEER_EVENTS, values.BENCH_EVENTS),
     writeReport: values.BENCH_WRITE_REPORT === '1',
-    brokers: values.KAFKA_BROKERS.split(',').map((broker) => broker.trim()),
+    brokers: kafka.brokers.map(formatKafkaBroker),
+    kafka,
     postgresUrl: values.BENCH_POSTGRES_URL,
     runId: randomBytes(3).toString('hex'),
     command: commandLine(env),

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { buildKafkaConfig } from '@ledger/kafka-client';
 import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import kafkajs from 'kafkajs';
 import { produceBacklog } from './backlog.js';
@@ -83,12 +84,13 @@ async function main(): Promise<number> {
   if (stack.status !== 0) throw new Error('the local broker did not start (scripts/stack/stack.sh up)');
   registerKafkaCodecs();
   // Patient with the broker: other work on the machine (the fault tests) may restart the shared one.
-  const kafka = new Kafka({
-    clientId: 'bench',
-    brokers: config.brokers,
-    logLevel: logLevel.NOTHING,
-    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 20 },
-  });
+  const kafka = new Kafka(
+    buildKafkaConfig(config.kafka, {
+      clientId: 'bench',
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 20 },
+    }),
+  );
   const interrupted = (): void => {
     note('interrupted: stopping the services and dropping what this run made');
     void stopAllServices()

@@ -3,6 +3,13 @@ import { TOPICS } from '@ledger/contracts';
 import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import { messageTraffic, purchaseTraffic, type UpstreamRecord } from '@ledger/traffic';
 import cliProgress from 'cli-progress';
+import {
+  buildKafkaConfig,
+  describeKafkaSettings,
+  KafkaClientConfigError,
+  parseKafkaSecurityEnv,
+  type KafkaClientSettings,
+} from '@ledger/kafka-client';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
@@ -18,7 +25,8 @@ then messages on ${TOPICS.messageSent} at a steady rate.
   --purchases N     bolt-on purchases sent first (default: a tenth of the subscribers)
   --seed N          traffic seed (default 20030328); the same seed plays the same traffic
   --id-prefix S     messageId / purchaseId prefix (default SIM-<seed>)
-  env KAFKA_BROKERS, KAFKA_TOPIC_PREFIX as for the service`;
+  env KAFKA_BROKERS, KAFKA_TOPIC_PREFIX and the KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*,
+  KAFKA_SSL_*_FILE set as for the service`;
 
 interface Options {
   rate: number;
@@ -73,21 +81,33 @@ async function main(): Promise<number> {
   }
   const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
   registerKafkaCodecs();
-  const kafka = new Kafka({
-    clientId: 'traffic-simulator',
-    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-    logLevel: logLevel.WARN,
-  });
+  let settings: KafkaClientSettings;
+  try {
+    settings = parseKafkaSecurityEnv(process.env);
+  } catch (error) {
+    if (!(error instanceof KafkaClientConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  process.stdout.write(`producing ${describeKafkaSettings(settings)}\n`);
+  const kafka = new Kafka(buildKafkaConfig(settings, { clientId: 'traffic-simulator', logLevel: logLevel.WARN }));
+  // acks=-1 and idempotent: a record the broker acknowledged is on every in-sync replica, once.
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
   });
   await producer.connect();
   try {
     const traffic = { subscribers: options.subscribers, seed: options.seed, idPrefix: options.idPrefix };
     const purchases = [...purchaseTraffic(options.purchases, traffic)];
     for (let start = 0; start < purchases.length; start += 1000) {
-      await producer.send({ topic: prefix + TOPICS.boltOnPurchased, messages: purchases.slice(start, start + 1000) });
+      await producer.send({
+        topic: prefix + TOPICS.boltOnPurchased,
+        acks: -1,
+        messages: purchases.slice(start, start + 1000),
+      });
     }
     process.stdout.write(`sent ${purchases.length} bolt-on purchases\n`);
     await play(producer, prefix + TOPICS.messageSent, messageTraffic(options.count, traffic), options);
@@ -121,7 +141,7 @@ async function play(
         slice.push(next.value);
       }
       if (slice.length > 0) {
-        await producer.send({ topic, messages: slice });
+        await producer.send({ topic, acks: -1, messages: slice });
         sent += slice.length;
         bar.update(sent, { rate: Math.round(sent / Math.max((Date.now() - started) / 1000, 0.001)) });
       }

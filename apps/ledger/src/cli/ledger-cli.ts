@@ -4,8 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { PostgresEventStore } from '@ledger/event-store';
 import cliProgress from 'cli-progress';
 import { LedgerConfigModule } from '@ledger/app/platform/config/config.module.js';
-import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
-import type { Pool } from '@ledger/app/platform/database/database.js';
+import { LEDGER_CONFIG, loadLedgerConfig, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import { createPool, migrate, type Pool } from '@ledger/app/platform/database/database.js';
+import { grantServiceRole } from '@ledger/app/platform/database/service-role-grants.js';
 import { DatabaseModule, PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { OffsetGapsRepository } from '@ledger/app/ingest/infrastructure/offset-gaps.repository.js';
 import { MIGRATIONS } from '@ledger/app/migrations/index.js';
@@ -27,7 +28,13 @@ class CliModule {}
 
 const USAGE = `usage: npm run ledger -- <command>
 
+migrate and grant connect with MIGRATION_DATABASE_URL (the owner role) when it is set, else DATABASE_URL.
+
 commands:
+  migrate   apply the pending migrations, and nothing else (then start the service with LEDGER_MIGRATE=false)
+  grant <role>
+            give the service's role what it needs: SELECT everywhere, INSERT only on the event store,
+            INSERT, UPDATE and DELETE on the read models; run it again after every migrate
   rebuild   empty every read model and project the whole event store again
             (the service may keep running: its writes wait until the rebuild commits)
   verify    project the event store into private copies and list every difference from the live read models
@@ -37,6 +44,8 @@ commands:
   ${REPLAY_USAGE}`;
 
 async function main(command: string | undefined, args: string[]): Promise<number> {
+  if (command === 'migrate') return migrateCommand();
+  if (command === 'grant' && args.length === 1) return grantCommand(args[0]);
   if (command === 'ack-offset-gap') return acknowledgeOffsetGap(args);
   if (command === 'replay-feed') return replayFeedCommand(args);
   if (command !== 'rebuild' && command !== 'verify') {
@@ -166,6 +175,32 @@ async function replayFeedCommand(args: string[]): Promise<number> {
   } finally {
     bar.stop();
     await app.close();
+  }
+}
+
+async function migrateCommand(): Promise<number> {
+  const applied = await migrate(loadLedgerConfig(process.env).migrationDatabaseUrl, MIGRATIONS);
+  process.stdout.write(applied.length > 0 ? `applied migrations: ${applied.join(', ')}\n` : 'no pending migrations\n');
+  return 0;
+}
+
+async function grantCommand(role: string): Promise<number> {
+  const pool = createPool(
+    loadLedgerConfig(process.env).migrationDatabaseUrl,
+    { max: 1, applicationName: 'message-ledger-cli', statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 },
+    (error) => new Logger('ledger-cli').warn(`connection lost: ${error.message}`),
+  );
+  const client = await pool.connect();
+  try {
+    const granted = await grantServiceRole(client, role);
+    process.stdout.write(
+      `granted ${granted.role}: SELECT on every table, INSERT on events, ` +
+        `INSERT, UPDATE, DELETE on ${granted.readWrite.join(', ')}\n`,
+    );
+    return 0;
+  } finally {
+    client.release();
+    await pool.end();
   }
 }
 

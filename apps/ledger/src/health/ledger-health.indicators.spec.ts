@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { loadLedgerConfig, LEDGER_CONFIG } from '@ledger/app/platform/config/ledger-config.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { TOPIC_NAMES, TopicNames } from '@ledger/app/platform/kafka/kafka.js';
 import { HealthController } from './health.controller.js';
 import { LedgerConsumer, type PartitionPosition } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
 import { DeadLetterRelay } from '@ledger/app/ingest/infrastructure/dead-letter-relay.service.js';
@@ -16,6 +17,8 @@ interface World {
   brokerUp: boolean;
   consuming: boolean;
   lags: number[];
+  /** Input topics whose metadata the broker refuses. */
+  unreadable?: string[];
   crash?: string;
   stalled?: StalledPartition[];
   gaps?: OffsetGap[];
@@ -38,6 +41,10 @@ async function healthOf(world: World, env: Record<string, string> = {}): Promise
       world.brokerUp
         ? Promise.resolve({ brokers: [{ nodeId: 1, host: '127.0.0.1', port: 9092 }], controller: 1, clusterId: 'test' })
         : Promise.reject(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092')),
+    fetchTopicMetadata: ({ topics }: { topics: string[] }) =>
+      topics.some((topic) => world.unreadable?.includes(topic))
+        ? Promise.reject(new Error('This server does not host this topic-partition'))
+        : Promise.resolve({ topics: topics.map((name) => ({ name, partitions: [{ partitionId: 0 }] })) }),
   };
   const module = await Test.createTestingModule({
     imports: [TerminusModule.forRoot({ logger: false })],
@@ -46,6 +53,7 @@ async function healthOf(world: World, env: Record<string, string> = {}): Promise
       LedgerHealthIndicators,
       { provide: LEDGER_CONFIG, useValue: loadLedgerConfig(env) },
       { provide: HEALTH_BROKER_ADMIN, useValue: admin },
+      { provide: TOPIC_NAMES, useValue: new TopicNames('') },
       {
         provide: PG_POOL,
         useValue: {
@@ -188,6 +196,24 @@ describe('health checks', () => {
     const body = await unavailable(health.ready());
     expect(body.error).toEqual({ lag: { status: 'down', records: 11, bound: 10 } });
     // The backlog is a readiness matter only: /health keeps to SPEC section 5.
+    expect((await health.check()).status).toBe('ok');
+  });
+
+  it('is not ready while an input topic cannot be read, and names it', async () => {
+    const ready = await (await healthOf(healthy)).ready();
+    expect(ready.details.topics).toEqual({
+      status: 'up',
+      topics: ['network.message-sent.v1', 'retail.bolt-on-purchased.v1'],
+    });
+    const health = await healthOf({ ...healthy, unreadable: ['retail.bolt-on-purchased.v1'] });
+    const body = await unavailable(health.ready());
+    expect(body.error).toEqual({
+      topics: {
+        status: 'down',
+        unreadable: ['retail.bolt-on-purchased.v1'],
+        reasons: { 'retail.bolt-on-purchased.v1': 'This server does not host this topic-partition' },
+      },
+    });
     expect((await health.check()).status).toBe('ok');
   });
 

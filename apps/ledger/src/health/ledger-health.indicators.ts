@@ -8,7 +8,7 @@ import {
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
-import { Kafka, logLevel, type Admin } from '@ledger/app/platform/kafka/kafka.js';
+import { kafkaClient, logLevel, TOPIC_NAMES, type Admin, type TopicNames } from '@ledger/app/platform/kafka/kafka.js';
 import { DeadLetterRelay } from '@ledger/app/ingest/infrastructure/dead-letter-relay.service.js';
 import { DeadLettersRepository } from '@ledger/app/ingest/infrastructure/dead-letters.repository.js';
 import { LedgerConsumer } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
@@ -43,6 +43,7 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
     private readonly consumer: LedgerConsumer,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     private readonly watch: PartitionWatch,
     private readonly gaps: OffsetGapsRepository,
     private readonly deadLetters: DeadLettersRepository,
@@ -51,9 +52,8 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
   ) {
     this.admin =
       admin ??
-      new Kafka({
+      kafkaClient(config, {
         clientId: 'message-ledger-health',
-        brokers: config.kafka.brokers,
         connectionTimeout: PROBE_TIMEOUT_MS,
         retry: { retries: 0 },
         logLevel: logLevel.NOTHING,
@@ -75,11 +75,10 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
     ];
   }
 
-  /** /health/ready: as /health, and the backlog under HEALTH_MAX_LAG when it is set. */
+  /** /health/ready: as /health, every input topic readable, and the backlog under HEALTH_MAX_LAG when it is set. */
   ready(): HealthIndicatorFunction[] {
-    return this.config.healthMaxLag > 0
-      ? [...this.consuming(), () => this.lag(this.config.healthMaxLag)]
-      : this.consuming();
+    const ready = [...this.consuming(), () => this.inputTopics()];
+    return this.config.healthMaxLag > 0 ? [...ready, () => this.lag(this.config.healthMaxLag)] : ready;
   }
 
   /** /health/live: the process is up and answering, whatever its dependencies say. */
@@ -180,6 +179,30 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
     });
   }
 
+  /** Each input topic's metadata, asked for alone, so that the answer names the topics that fail. */
+  async inputTopics(): Promise<HealthIndicatorResult<'topics'>> {
+    const check = this.indicators.check('topics');
+    const unreadable: string[] = [];
+    const reasons: Record<string, string> = {};
+    for (const topic of this.topics.inputs) {
+      try {
+        const metadata = await withTimeout(
+          (async () => {
+            this.adminConnected ??= this.admin.connect();
+            await this.adminConnected;
+            return this.admin.fetchTopicMetadata({ topics: [topic] });
+          })(),
+          PROBE_TIMEOUT_MS,
+        );
+        if (metadata.topics[0]?.partitions.length === 0) throw new Error('no partitions');
+      } catch (error) {
+        unreadable.push(topic);
+        reasons[topic] = (error as Error).message;
+      }
+    }
+    return unreadable.length > 0 ? check.down({ unreadable, reasons }) : check.up({ topics: this.topics.inputs });
+  }
+
   async lag(bound: number): Promise<HealthIndicatorResult<'lag'>> {
     const lag = this.indicators.check('lag');
     let records = 0;
@@ -203,4 +226,12 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
       throw error;
     }
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

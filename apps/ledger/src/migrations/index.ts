@@ -1,4 +1,9 @@
-import { AddEventTransactionIds1700000001200, CreateEventStore1700000000000 } from '@ledger/event-store';
+import {
+  AddEventTransactionIds1700000001200,
+  CreateEventStore1700000000000,
+  EventsRefuseTruncate1700000001340,
+} from '@ledger/event-store';
+import { CreateCursorSecrets1700000001330 } from './create-cursor-secrets.migration.js';
 import { CreateIngestSafeguards1700000000300 } from './create-ingest-safeguards.migration.js';
 import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
 import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
@@ -12,4 +17,6 @@ export const MIGRATIONS = [
   CreateIngestSafeguards1700000000300,
   AddEventTransactionIds1700000001200,
   ReadRatedFeedFromEventStore1700000001300,
+  CreateCursorSecrets1700000001330,
+  EventsRefuseTruncate1700000001340,
 ];

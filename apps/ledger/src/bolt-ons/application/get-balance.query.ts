@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { boltOnsAsAt, boltOnsNow, holdingOf } from '../read-model/bolt-on-queries.js';
 
 export interface BoltOnBalance {
@@ -31,7 +31,7 @@ export class GetBalanceQuery extends Query<Balance> {
 
 @QueryHandler(GetBalanceQuery)
 export class GetBalanceHandler implements IQueryHandler<GetBalanceQuery> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(API_PG_POOL) private readonly pool: Pool) {}
 
   async execute({ msisdn, at }: GetBalanceQuery): Promise<Balance> {
     const rows = at === null ? await boltOnsNow(this.pool, msisdn) : await boltOnsAsAt(this.pool, msisdn, at);

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { chargeOf, type Charge, type ChargeEventRow } from '../read-model/charge.js';
 
 export class GetChargeQuery extends Query<Charge | null> {
@@ -12,7 +12,7 @@ export class GetChargeQuery extends Query<Charge | null> {
 
 @QueryHandler(GetChargeQuery)
 export class GetChargeHandler implements IQueryHandler<GetChargeQuery> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(API_PG_POOL) private readonly pool: Pool) {}
 
   async execute({ messageId }: GetChargeQuery): Promise<Charge | null> {
     const result = await this.pool.query<ChargeEventRow>({

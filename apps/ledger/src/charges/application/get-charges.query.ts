@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { chargeOf, type Charge, type ChargeEventRow } from '../read-model/charge.js';
 
 /** Where a page ends: the last row's sentAt and messageId, the order's tie-break. */
@@ -37,7 +37,7 @@ export class GetChargesQuery extends Query<ChargesPage> {
 /** The messages a subscriber sent, oldest sentAt first, keyset-paged. */
 @QueryHandler(GetChargesQuery)
 export class GetChargesHandler implements IQueryHandler<GetChargesQuery> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(API_PG_POOL) private readonly pool: Pool) {}
 
   async execute({ msisdn, from, to, limit, after }: GetChargesQuery): Promise<ChargesPage> {
     const result = await this.pool.query<ChargesPageRow>({

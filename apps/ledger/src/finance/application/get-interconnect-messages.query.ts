@@ -9,7 +9,7 @@ import {
   type ChargesPosition,
 } from '@ledger/app/charges/application/get-charges.query.js';
 import type { Pool } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 
 export type InterconnectDirection = 'outbound' | 'inbound';
@@ -32,7 +32,7 @@ export class GetInterconnectMessagesQuery extends Query<ChargesPage> {
 /** Oldest sentAt first (ties: messageId), keyset-paged; GREATEST skips a null cursor and starts the index scan at it. */
 @QueryHandler(GetInterconnectMessagesQuery)
 export class GetInterconnectMessagesHandler implements IQueryHandler<GetInterconnectMessagesQuery> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(API_PG_POOL) private readonly pool: Pool) {}
 
   async execute({ network, date, direction, limit, after }: GetInterconnectMessagesQuery): Promise<ChargesPage> {
     const statuses = direction ? [STATUSES[direction]] : Object.values(STATUSES);

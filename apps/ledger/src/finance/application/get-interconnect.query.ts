@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { HOME_NETWORK, NETWORKS, type MessageKind, type Network } from '@ledger/contracts';
 import type { Pool } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 import { toSafeInteger } from './sql-numbers.js';
 
@@ -42,7 +42,7 @@ interface TrafficRow {
 /** Outbound is what was CHARGED, inbound what was RECORDED; rejected messages are not traffic (docs/CONTRACT.md section 4). */
 @QueryHandler(GetInterconnectQuery)
 export class GetInterconnectHandler implements IQueryHandler<GetInterconnectQuery> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(API_PG_POOL) private readonly pool: Pool) {}
 
   async execute({ from, to }: GetInterconnectQuery): Promise<InterconnectTraffic[]> {
     const result = await this.pool.query<TrafficRow>({

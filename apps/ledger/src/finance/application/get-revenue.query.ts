@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { boltOnSalesByDay } from '@ledger/app/bolt-ons/read-model/bolt-on-queries.js';
 import { inSnapshot, type Pool } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 import { toSafeInteger } from './sql-numbers.js';
 
@@ -48,7 +48,7 @@ interface RevenueRow {
  */
 @QueryHandler(GetRevenueQuery)
 export class GetRevenueHandler implements IQueryHandler<GetRevenueQuery> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(API_PG_POOL) private readonly pool: Pool) {}
 
   async execute({ from, to }: GetRevenueQuery): Promise<Revenue> {
     const start = startOfDay(from);

@@ -14,6 +14,7 @@ import {
 } from '@ledger/app/platform/kafka/kafka.js';
 import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 import { deadLetterTopic } from '@ledger/contracts';
+import { parseKafkaBrokers } from '@ledger/kafka-client';
 import type kafkajs from 'kafkajs';
 import { DeadLettersRepository, type WaitingDeadLetter } from './dead-letters.repository.js';
 
@@ -72,7 +73,15 @@ export class DeadLetterRelay implements OnApplicationBootstrap, OnApplicationShu
     private readonly topicsReady: TopicsReady,
   ) {
     // A client of its own: dead letters may go to another cluster (DEAD_LETTER_KAFKA_BROKERS).
-    this.kafka = createKafka({ ...config, kafka: { ...config.kafka, brokers: config.kafka.deadLetterBrokers } });
+    // Same TLS and SASL settings as the main cluster: DEAD_LETTER_KAFKA_BROKERS changes the addresses only.
+    const client = {
+      ...config.kafka.client,
+      brokers: parseKafkaBrokers(config.kafka.deadLetterBrokers.join(','), 'DEAD_LETTER_KAFKA_BROKERS'),
+    };
+    this.kafka = createKafka({
+      ...config,
+      kafka: { ...config.kafka, brokers: config.kafka.deadLetterBrokers, client },
+    });
     this.producer = createReliableProducer(this.kafka);
   }
 

@@ -5,9 +5,11 @@ import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { RecordSliceCommand } from '../application/record-slice.command.js';
 import { IngestOffsetsRepository } from './ingest-offsets.repository.js';
+import { topicReplication } from '@ledger/app/platform/kafka/topic-replication.js';
 import { OffsetGapsRepository, type OffsetGap, type OffsetGapKind } from './offset-gaps.repository.js';
 import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 import {
+  explainKafkaConnectError,
   KAFKA,
   TOPIC_NAMES,
   type Admin,
@@ -95,8 +97,13 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.admin.connect();
-    await this.ensureTopics();
+    // A refused password or certificate stops the start here, with what to check, instead of retrying for ever.
+    try {
+      await this.admin.connect();
+      await this.ensureTopics();
+    } catch (error) {
+      throw explainKafkaConnectError(error, this.config.kafka.client);
+    }
     this.topicsReady.markReady();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
@@ -264,15 +271,22 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     const existing = new Set(await this.admin.listTopics());
     const missing = this.topics.all.filter((topic) => !existing.has(topic));
     if (missing.length === 0) return;
+    const { brokers } = await this.admin.describeCluster();
+    const { replicationFactor, minInsyncReplicas } = topicReplication(brokers.length, this.config.kafka);
     await this.admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((topic) => ({
         topic,
         numPartitions: this.config.kafka.topicPartitions,
-        replicationFactor: -1,
+        replicationFactor,
+        configEntries: [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
       })),
     });
-    this.logger.log(`created topics ${missing.join(', ')}`);
+    this.logger.log(
+      `created the missing topics ${missing.join(', ')} (KAFKA_TOPIC_PREFIX "${this.config.kafka.topicPrefix}") ` +
+        `with ${this.config.kafka.topicPartitions} partitions, replication ${replicationFactor} and ` +
+        `min.insync.replicas ${minInsyncReplicas}`,
+    );
   }
 
   /** After a rebalance, starts each assigned partition where Postgres says it stands. */

@@ -1,6 +1,12 @@
 import { KAFKA_COMPRESSIONS, type KafkaCompression } from '@ledger/kafka-codecs';
 import { z } from 'zod';
 import { LedgerError, type ConfigurationErrorCode } from '@ledger/contracts';
+import {
+  formatKafkaBroker,
+  KafkaClientConfigError,
+  parseKafkaSecurityEnv,
+  type KafkaClientSettings,
+} from '@ledger/kafka-client';
 
 export const API_ROLES = ['finance', 'retail', 'admin'] as const;
 export type ApiRole = (typeof API_ROLES)[number];
@@ -33,20 +39,47 @@ const apiKeysSchema = z
     return keys;
   });
 
+/** SPEC section 7 leaves key length to the operator; shorter than this draws a warning at start. */
+export const STRONG_API_KEY_LENGTH = 24;
+const CURSOR_SECRET_MIN_LENGTH = 32;
+
+const cursorSecretsSchema = z
+  .string()
+  .optional()
+  .transform((value, ctx): string[] => {
+    if (!value || value.trim() === '') return [];
+    const secrets = value.split(',').map((secret) => secret.trim());
+    const weak = secrets.findIndex((secret) => secret.length < CURSOR_SECRET_MIN_LENGTH);
+    if (weak >= 0) {
+      // The message names the position only: a secret is never echoed.
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${weak + 1} is shorter than ${CURSOR_SECRET_MIN_LENGTH} characters (use e.g. openssl rand -base64 32)`,
+      });
+      return z.NEVER;
+    }
+    return secrets;
+  });
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
+
+const milliseconds = (fallback: number) => z.coerce.number().int().min(0).max(86_400_000).default(fallback);
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/ledger'),
-  KAFKA_BROKERS: z
+  MIGRATION_DATABASE_URL: z
     .string()
-    .default('127.0.0.1:9092')
-    .transform((value) => value.split(',').map((broker) => broker.trim()))
-    .refine(
-      (brokers) => brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker)),
-      'must be host:port pairs separated by commas',
-    ),
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  LEDGER_MIGRATE: flag(true),
   KAFKA_GROUP_ID: z.string().min(1).default('message-ledger'),
   KAFKA_TOPIC_PREFIX: z.string().default(''),
   KAFKA_PRODUCER_COMPRESSION: z.enum(KAFKA_COMPRESSIONS).default('none'),
@@ -68,13 +101,43 @@ const envSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
+  DB_API_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
+  DB_STATEMENT_TIMEOUT_MS: milliseconds(60_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(60_000),
+  API_STATEMENT_TIMEOUT_MS: milliseconds(15_000),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).optional(),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(32).optional(),
+  CURSOR_SECRET: cursorSecretsSchema,
+  API_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(1200),
+  API_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+  METRICS_DOCS_REQUIRE_KEY: flag(false),
 });
 
 export type LedgerConfig = Readonly<{
   port: number;
   databaseUrl: string;
+  /** The owner role's URL for `ledger -- migrate` and the other maintenance commands; DATABASE_URL when unset. */
+  migrationDatabaseUrl: string;
+  /** Whether the service applies pending migrations at start (false: `ledger -- migrate` does, as the owner). */
+  migrateAtStart: boolean;
+  database: Readonly<{
+    /** The API's own pool, so that reads never take ingest's connections. */
+    apiPoolSize: number;
+    /** 0: no limit. */
+    statementTimeoutMs: number;
+    apiStatementTimeoutMs: number;
+    idleInTransactionTimeoutMs: number;
+  }>;
   kafka: Readonly<{
+    /** KAFKA_BROKERS as host:port strings, for logs; clients connect with `client`. */
     brokers: string[];
+    /** Validated brokers, TLS and SASL settings: every Kafka client of the service is built from them. */
+    client: KafkaClientSettings;
+    /** Unset: what the cluster allows (3 from three brokers up, else the broker count). */
+    replicationFactor: number | undefined;
+    /** Unset: 2 with three replicas or more, else 1. */
+    minInsyncReplicas: number | undefined;
     groupId: string;
     topicPrefix: string;
     topicPartitions: number;
@@ -95,7 +158,18 @@ export type LedgerConfig = Readonly<{
   healthStalledPartitionSeconds: number;
   /** Dead letters waiting while the relay has failed to reach its broker for this long make /health fail. */
   healthDeadLetterRelaySeconds: number;
+  /** The pool for ingest, the writer and the feed. */
   dbPoolSize: number;
+  /** Secrets that sign cursors, first signs; empty: the random one stored in the database. */
+  cursorSecrets: readonly string[];
+  http: Readonly<{
+    /** Calls a key (or, without a valid key, an address) may make per window; 0 turns the limit off. */
+    rateLimit: number;
+    rateLimitWindowSeconds: number;
+    bodyLimitBytes: number;
+    /** /metrics and /docs need a key of any role. */
+    opsNeedKey: boolean;
+  }>;
 }>;
 
 /** A setting of the environment is missing or bad: the service does not start. */
@@ -110,22 +184,42 @@ export class ConfigurationError extends LedgerError {
 /** Reads and validates the environment once, at boot; a bad value stops the start and is named. */
 export function loadLedgerConfig(env: Record<string, string | undefined>): LedgerConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  let kafkaClient: KafkaClientSettings | undefined;
+  try {
+    kafkaClient = parseKafkaSecurityEnv(env);
+  } catch (error) {
+    if (!(error instanceof KafkaClientConfigError)) throw error;
+    problems.push(error.message);
+  }
+  if (!parsed.success || !kafkaClient) {
     throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
   }
   const value = parsed.data;
   return {
     port: value.PORT,
     databaseUrl: value.DATABASE_URL,
+    migrationDatabaseUrl: value.MIGRATION_DATABASE_URL ?? value.DATABASE_URL,
+    migrateAtStart: value.LEDGER_MIGRATE,
+    database: {
+      apiPoolSize: value.DB_API_POOL_SIZE,
+      statementTimeoutMs: value.DB_STATEMENT_TIMEOUT_MS,
+      apiStatementTimeoutMs: value.API_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: value.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     kafka: {
-      brokers: value.KAFKA_BROKERS,
+      brokers: kafkaClient.brokers.map(formatKafkaBroker),
+      client: kafkaClient,
+      replicationFactor: value.KAFKA_REPLICATION_FACTOR,
+      minInsyncReplicas: value.KAFKA_MIN_INSYNC_REPLICAS,
       groupId: value.KAFKA_GROUP_ID,
       topicPrefix: value.KAFKA_TOPIC_PREFIX,
       topicPartitions: value.KAFKA_TOPIC_PARTITIONS,
       concurrency: value.INGEST_CONCURRENCY,
       producerCompression: value.KAFKA_PRODUCER_COMPRESSION,
-      deadLetterBrokers: value.DEAD_LETTER_KAFKA_BROKERS ?? value.KAFKA_BROKERS,
+      deadLetterBrokers: value.DEAD_LETTER_KAFKA_BROKERS ?? kafkaClient.brokers.map(formatKafkaBroker),
     },
     apiKeys: value.LEDGER_API_KEYS,
     tariffFile: value.TARIFF_FILE,
@@ -135,7 +229,25 @@ export function loadLedgerConfig(env: Record<string, string | undefined>): Ledge
     healthStalledPartitionSeconds: value.HEALTH_STALLED_PARTITION_SECONDS,
     healthDeadLetterRelaySeconds: value.HEALTH_DEAD_LETTER_RELAY_SECONDS,
     dbPoolSize: value.DB_POOL_SIZE,
+    cursorSecrets: value.CURSOR_SECRET,
+    http: {
+      rateLimit: value.API_RATE_LIMIT,
+      rateLimitWindowSeconds: value.API_RATE_LIMIT_WINDOW_SECONDS,
+      bodyLimitBytes: value.HTTP_BODY_LIMIT_BYTES,
+      opsNeedKey: value.METRICS_DOCS_REQUIRE_KEY,
+    },
   };
+}
+
+/** One warning per API key shorter than STRONG_API_KEY_LENGTH, naming its position and role, never the key. */
+export function weakApiKeyWarnings(keys: readonly ApiKey[]): string[] {
+  return keys.flatMap(({ role, key }, index) =>
+    key.length < STRONG_API_KEY_LENGTH
+      ? [
+          `LEDGER_API_KEYS entry ${index + 1} (${role}) is ${key.length} characters: use ${STRONG_API_KEY_LENGTH} or more random characters`,
+        ]
+      : [],
+  );
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');

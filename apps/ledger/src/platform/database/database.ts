@@ -5,8 +5,30 @@ import { DataSource, type MigrationInterface } from 'typeorm';
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export function createPool(databaseUrl: string, max: number, onConnectionError: (error: Error) => void): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'message-ledger' });
+export interface PoolSettings {
+  readonly max: number;
+  /** Tells the pools apart in pg_stat_activity. */
+  readonly applicationName: string;
+  /** Server-side limits on every connection, in ms; 0 leaves Postgres' default (none). */
+  readonly statementTimeoutMs: number;
+  readonly idleInTransactionTimeoutMs: number;
+}
+
+/** A pool on DATABASE_URL; TLS (sslmode, sslrootcert) is node-postgres' reading of the URL. */
+export function createPool(
+  databaseUrl: string,
+  settings: PoolSettings,
+  onConnectionError: (error: Error) => void,
+): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: settings.max,
+    application_name: settings.applicationName,
+    ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
+    ...(settings.idleInTransactionTimeoutMs > 0
+      ? { idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs }
+      : {}),
+  });
   // A connection cut while checked out (a Postgres restart, pg_terminate_backend) fails the query in
   // flight; without this listener the client's 'error' event would also crash the process.
   pool.on('connect', (client) => client.on('error', onConnectionError));
@@ -19,6 +41,13 @@ const MIGRATION_LOCK = 74_000_002;
 
 /** Every schema change, in order: the app's list of migration classes. */
 export type Migrations = readonly (new () => MigrationInterface)[];
+
+/** A role without the rights a pending migration needs: the start stops and says what to run. */
+export class MigrationPrivilegeError extends Error {
+  override readonly name = 'MigrationPrivilegeError';
+}
+
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** Creates the database when it is missing, then applies pending migrations. */
 export async function migrate(databaseUrl: string, migrations: Migrations): Promise<string[]> {
@@ -36,7 +65,15 @@ export async function migrate(databaseUrl: string, migrations: Migrations): Prom
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    const applied = await dataSource.runMigrations({ transaction: 'each' }).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error;
+      const role = new URL(databaseUrl).username || 'this role';
+      throw new MigrationPrivilegeError(
+        `${decodeURIComponent(role)} may not apply the pending migrations (${(error as Error).message}): ` +
+          'run `npm run ledger -- migrate` as the owner role (MIGRATION_DATABASE_URL) and start with LEDGER_MIGRATE=false',
+        { cause: error },
+      );
+    });
     return applied.map((migration) => migration.name);
   } finally {
     await lock.end();

@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
 import { TOPICS, deadLetterTopic } from '@ledger/contracts';
+import { buildKafkaConfig, type KafkaClientOptions, type KafkaClientSettings } from '@ledger/kafka-client';
 import { compressionType, registerKafkaCodecs } from '@ledger/kafka-codecs';
 import type { LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import { kafkaLogCreator } from './kafka-log.js';
@@ -71,15 +72,43 @@ export function createReliableProducer(kafka: Kafka): Producer {
 /** The codec KAFKA_PRODUCER_COMPRESSION chose for the producers of each of the service's clients. */
 const producerCompression = new WeakMap<Kafka, kafkajs.CompressionTypes>();
 
-export function createKafka(config: LedgerConfig): Kafka {
+/** A kafkajs client on the service's brokers, TLS and SASL (KAFKA_SECURITY_PROTOCOL and companions). */
+export function kafkaClient(config: LedgerConfig, options: KafkaClientOptions): Kafka {
   registerKafkaCodecs();
-  const kafka = new Kafka({
+  return new Kafka(buildKafkaConfig(config.kafka.client, options));
+}
+
+export function createKafka(config: LedgerConfig): Kafka {
+  const kafka = kafkaClient(config, {
     clientId: 'message-ledger',
-    brokers: config.kafka.brokers,
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator,
     retry: { initialRetryTime: 300, retries: 10 },
   });
   producerCompression.set(kafka, compressionType(config.kafka.producerCompression));
   return kafka;
+}
+
+/**
+ * Says what to check when Kafka refuses the service at start: kafkajs' own messages name neither
+ * the variable nor the user. The password is never part of the message.
+ */
+export function explainKafkaConnectError(error: unknown, settings: KafkaClientSettings): Error {
+  const { name, message } = error as Error;
+  if (name === 'KafkaJSSASLAuthenticationError' && settings.sasl) {
+    const { username, mechanism } = settings.sasl;
+    return new Error(
+      `Kafka refused the credentials of KAFKA_SASL_USERNAME=${username} (${mechanism}): ` +
+        `check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM (${message})`,
+      { cause: error },
+    );
+  }
+  if (/certificate|SSL|TLS|handshake|alert/i.test(message ?? '')) {
+    return new Error(
+      `TLS to Kafka failed (${message}): check KAFKA_SECURITY_PROTOCOL, KAFKA_SSL_CA_FILE and, for mutual TLS, ` +
+        'KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE',
+      { cause: error },
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }

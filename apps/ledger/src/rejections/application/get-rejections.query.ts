@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { RejectionsRepository, type RejectionView } from '../read-model/rejections.repository.js';
 
 /** A page of rejections in the order recorded, after the row id `afterId`. */
@@ -17,7 +17,7 @@ export class GetRejectionsQuery extends Query<RejectionView[]> {
 @QueryHandler(GetRejectionsQuery)
 export class GetRejectionsHandler implements IQueryHandler<GetRejectionsQuery> {
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(API_PG_POOL) private readonly pool: Pool,
     private readonly rejections: RejectionsRepository,
   ) {}
 

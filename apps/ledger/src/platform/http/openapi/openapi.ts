@@ -8,7 +8,8 @@ const DESCRIPTION = `The message ledger's query and command API (docs/CONTRACT.m
 comma-separated \`role:key\` pairs. Roles: \`finance\` may call every GET; \`retail\` the subscriber endpoints
 (balance, charges) and POST bolt-ons; \`admin\` everything. No key, or one not recognised: 401. A role the route
 does not allow: 403. Bad parameters: 400 with a message that names the parameter and says why.
-\`/health\`, \`/metrics\`, \`/dashboard\` and these docs need no key.
+\`/health\`, \`/metrics\`, \`/dashboard\` and these docs need no key (\`/metrics\` and the docs do with
+METRICS_DOCS_REQUIRE_KEY=true).
 
 **Conventions.** Money is integer pence and units are integers. Instants are RFC 3339 with an offset, answered
 in UTC; finance dates are UTC days written YYYY-MM-DD, both ends included. Lists are keyset-paged: pass
@@ -39,7 +40,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /**
  * Swagger UI at /docs and the document at /docs/openapi.json. SwaggerModule adds plain HTTP-adapter routes, which
- * the global ApiKeyGuard (a Nest guard, for controllers only) never sees: the docs need no key. Call before listen.
+ * the global ApiKeyGuard (a Nest guard, for controllers only) never sees: the docs need no key unless configureHttpEdge puts one in front. Call before listen.
  */
 export function setupOpenApi(app: INestApplication): void {
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
