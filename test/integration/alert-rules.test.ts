@@ -20,10 +20,7 @@ const PLANNED = [
   'ledger_ingest_offset_gaps_total',
   'ledger_feed_outbox_depth',
   'ledger_feed_outbox_oldest_age_seconds',
-  'ledger_db_pool_waiting',
-  'ledger_db_pool_total',
   'ledger_db_reconnects_total',
-  'ledger_db_connection_errors_total',
 ];
 
 const ALERTS = [
@@ -278,8 +275,6 @@ describe('the operations pack: alert rules, their promtool tests and the Grafana
         'http_request_duration_seconds_bucket',
         'ledger_feed_outbox_depth',
         'ledger_feed_outbox_oldest_age_seconds',
-        'ledger_db_pool_waiting',
-        'ledger_db_pool_total',
       ]) {
         expect([name, onDashboard.has(name)]).toEqual([name, true]);
       }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { PostgresEventStore } from '@ledger/event-store';
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 import { createPool, migrate, type Migrations, type Pool } from './database.js';
 
 export const PG_POOL = Symbol('PG_POOL');
@@ -24,14 +25,18 @@ export class DatabaseModule {
       providers: [
         {
           provide: PG_POOL,
-          inject: [LEDGER_CONFIG],
-          useFactory: async (config: LedgerConfig): Promise<Pool> => {
+          // The CLI runs without the metrics.
+          inject: [LEDGER_CONFIG, { token: LedgerMetrics, optional: true }],
+          useFactory: async (config: LedgerConfig, metrics?: LedgerMetrics): Promise<Pool> => {
             const applied = await migrate(config.databaseUrl, migrations);
             if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
             const logger = new Logger('Database');
-            return createPool(config.databaseUrl, config.dbPoolSize, (error) =>
-              logger.warn(`connection lost: ${error.message}`),
-            );
+            const pool = createPool(config.databaseUrl, config.dbPoolSize, (error) => {
+              metrics?.dbConnectionLost();
+              logger.warn(`connection lost: ${error.message}`);
+            });
+            metrics?.watchPool(pool);
+            return pool;
           },
         },
         PoolCloser,
