@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { PostgresHa } from '../support/postgres-ha.js';
 import { REPO_ROOT, type PrivateKafkaStack } from '../support/secure-kafka-stack.js';
 import type { Scenario } from './fault-scenario.js';
-import { recordedSoFar, sleep } from './fault-workload.js';
+import { recordedSoFar, sleep, type PlacedRecord } from './fault-workload.js';
 
 const { Kafka, logLevel } = kafkajs;
 const STACK_SCRIPT = join(REPO_ROOT, 'scripts', 'stack', 'stack.sh');
@@ -208,4 +208,87 @@ function existsProcess(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What the input topics really hold, read back from Kafka: a producer retry across a broker's
+ * death may write a chunk twice (the upstream's duplicate, not the ledger's), so the expectation
+ * is taken from the log itself. A later copy of a message is an exact repeat; of an unreadable
+ * record, one more unreadable record.
+ */
+export async function placedInKafka(scenario: Scenario): Promise<{ placed: PlacedRecord[]; duplicates: number }> {
+  const byContent = new Map<string, PlacedRecord>();
+  // An exact repeat in the workload has its original's content: the original's expectation stands for both.
+  for (const record of scenario.placed) {
+    const content = contentKey(record.key, record.value);
+    if (!byContent.has(content)) byContent.set(content, record);
+  }
+  const kafka = new Kafka({
+    clientId: 'ha-input-reader',
+    brokers: scenario.environment.env.KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const topics = [scenario.topics.boltOnPurchased, scenario.topics.messageSent];
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<string, bigint>();
+  for (const topic of topics)
+    for (const { partition, high } of await admin.fetchTopicOffsets(topic))
+      ends.set(`${topic}:${partition}`, BigInt(high));
+  await admin.disconnect();
+  const found: PlacedRecord[] = [];
+  const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([key]) => key));
+  const consumer = kafka.consumer({ groupId: `ha-input-reader-${Date.now()}`, maxBytesPerPartition: 4 * 1024 * 1024 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`input topics not read to their end within 120 s`)), 120_000);
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            for (const message of batch.messages) {
+              const key = message.key?.toString('utf8') ?? null;
+              const produced = byContent.get(contentKey(key, message.value));
+              if (!produced) throw new Error(`${batch.topic}:${batch.partition}@${message.offset} was never produced`);
+              found.push({
+                ...produced,
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: BigInt(message.offset),
+              });
+            }
+            const last = batch.messages.at(-1);
+            const where = `${batch.topic}:${batch.partition}`;
+            if (last && BigInt(last.offset) + 1n >= ends.get(where)!) remaining.delete(where);
+            if (remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+            await Promise.resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  found.sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  const seen = new Set<string>();
+  let duplicates = 0;
+  const placed = found.map((record) => {
+    const content = contentKey(record.key, record.value);
+    const again = seen.has(content);
+    seen.add(content);
+    if (!again) return record;
+    duplicates += 1;
+    return record.expect.kind === 'message'
+      ? { ...record, expect: { kind: 'repeat' as const, messageId: record.expect.messageId } }
+      : record;
+  });
+  return { placed, duplicates };
+}
+
+function contentKey(key: string | null, value: Buffer | null): string {
+  return `${key ?? ''}\u0000${value?.toString('base64') ?? ''}`;
 }

@@ -17,8 +17,8 @@ class CliModule {}
 const USAGE = `usage: npm run ledger -- <command>
 
 commands:
-  rebuild   empty every read model and project the whole event store again
-            (the service may keep running: its writes wait until the rebuild commits)
+  rebuild   project the whole event store into shadow copies of the read models, then swap them in
+            (the service keeps running: reads and writes wait only for the swap, a moment)
   verify    project the event store into private copies and list every difference from the live read models`;
 
 async function main(command: string | undefined): Promise<number> {
