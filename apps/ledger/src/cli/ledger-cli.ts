@@ -45,10 +45,11 @@ async function main(command: string | undefined): Promise<number> {
   const client = await pool.connect();
   try {
     if (command === 'rebuild') {
-      const replayed = await rebuildReadModels(client, new PostgresEventStore(), projections, onProgress);
+      const report = await rebuildReadModels(client, new PostgresEventStore(), projections, onProgress);
       bar.stop();
       process.stdout.write(
-        `rebuilt ${projections.map((p) => p.name).join(', ')} from ${replayed} events in ${seconds(started)} s\n`,
+        `rebuilt ${projections.map((p) => p.name).join(', ')} from ${report.replayed} events in ${seconds(started)} s; ` +
+          `swapped in at try ${report.swapAttempts}, holding appends ${report.heldMs} ms\n`,
       );
       return 0;
     }

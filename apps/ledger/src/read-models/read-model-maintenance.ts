@@ -11,11 +11,20 @@ export interface TableDifference {
   examples: string[];
 }
 
+export interface RebuildReport {
+  replayed: number;
+  /** Tries it took to take the locks of the swap. */
+  swapAttempts: number;
+  /** How long the swap held appends (from the events lock granted to the commit). */
+  heldMs: number;
+}
+
 /** Where the rebuild projects, and where the replaced tables go for the moment of the swap. */
 const SHADOW_SCHEMA = 'ledger_rebuild';
 const RETIRED_SCHEMA = 'ledger_retired';
 /** A catch-up that applied fewer events than this leaves little for the locked one. */
 const SMALL_CATCH_UP = 2_000;
+const MAX_CATCH_UPS = 20;
 const SWAP_ATTEMPTS = 100;
 
 /**
@@ -30,7 +39,7 @@ export async function rebuildReadModels(
   eventStore: PostgresEventStore,
   projections: readonly Projection[],
   onProgress: (progress: ReplayProgress) => void,
-): Promise<number> {
+): Promise<RebuildReport> {
   const tables = readModelTables(projections);
   await createShadowTables(client, tables);
   // Unqualified names in the projections now resolve to the shadow tables; events stay in public.
@@ -40,15 +49,16 @@ export async function rebuildReadModels(
     const catchUp = new CatchUp(client, eventStore, projections, (replayed) =>
       onProgress({ replayed, total: Math.max(total, replayed) }),
     );
-    while ((await catchUp.pass()) >= SMALL_CATCH_UP);
+    // Each pass is shorter than the one before while replay outruns ingest; a bound in case it does not.
+    for (let passes = 1; (await catchUp.pass()) >= SMALL_CATCH_UP && passes < MAX_CATCH_UPS; passes++);
     for (const table of tables) await client.query(`ANALYZE ${SHADOW_SCHEMA}.${table}`);
     for (let attempt = 1; ; attempt++) {
       await catchUp.pass();
-      if (await swapIn(client, tables, catchUp)) break;
+      const heldMs = await swapIn(client, tables, catchUp);
+      if (heldMs !== null) return { replayed: catchUp.replayed, swapAttempts: attempt, heldMs };
       if (attempt >= SWAP_ATTEMPTS) throw new Error(`could not take the read models' locks in ${SWAP_ATTEMPTS} tries`);
       await new Promise((resolve) => setTimeout(resolve, 50 * Math.min(attempt, 10)));
     }
-    return catchUp.replayed;
   } finally {
     await client.query('RESET search_path');
     await client.query(`DROP SCHEMA IF EXISTS ${SHADOW_SCHEMA} CASCADE`);
@@ -85,14 +95,17 @@ async function createShadowTables(client: PoolClient, tables: readonly string[])
 
 /**
  * One swap attempt: appends held (EXCLUSIVE on events), the last events projected, the live tables
- * replaced. False when a lock was not granted in time, with nothing changed.
+ * replaced. Returns how long appends were held, or null when a lock was not granted in time, with
+ * nothing changed.
  */
-async function swapIn(client: PoolClient, tables: readonly string[], catchUp: CatchUp): Promise<boolean> {
+async function swapIn(client: PoolClient, tables: readonly string[], catchUp: CatchUp): Promise<number | null> {
   await client.query('BEGIN');
+  let held: number;
   try {
     // Waiting for the appends in flight cannot deadlock: nothing else is held yet.
-    await client.query(`SET LOCAL lock_timeout = '5s'`);
+    await client.query(`SET LOCAL lock_timeout = '2s'`);
     await client.query('LOCK TABLE public.events IN EXCLUSIVE MODE');
+    held = performance.now();
     // A writer may hold a read model and wait for events behind us: give way well before deadlock_timeout.
     await client.query(`SET LOCAL lock_timeout = '200ms'`);
     await client.query(`LOCK TABLE ${tables.map((table) => `public.${table}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
@@ -103,14 +116,15 @@ async function swapIn(client: PoolClient, tables: readonly string[], catchUp: Ca
       await client.query(`ALTER TABLE ${SHADOW_SCHEMA}.${table} SET SCHEMA public`);
     }
     await client.query('COMMIT');
+    held = performance.now() - held;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     catchUp.rolledBack();
-    if ((error as { code?: string }).code === '55P03') return false;
+    if ((error as { code?: string }).code === '55P03') return null;
     throw error;
   }
   await client.query(`DROP SCHEMA ${RETIRED_SCHEMA} CASCADE`);
-  return true;
+  return Math.round(held);
 }
 
 /**
