@@ -127,7 +127,7 @@ describe('rebuilding the read models while the service ingests', () => {
     expect(failedReads).toEqual([]);
     expect(reads.length).toBeGreaterThan(10);
     expect(maxRead).toBeLessThan(1_000);
-    expect(longestIngestWaitMs).toBeLessThan(5_000);
+    expect(longestIngestWaitMs).toBeLessThan(3_000);
 
     await waitUntilConsumed(pool, producer.placed, service.url, 300_000);
     expect(await exactlyOnceProblems(pool, workload, producer.placed)).toEqual([]);
