@@ -46,7 +46,9 @@ describe('exactly once when a replicated engine loses a node', () => {
   const exactlyOnce = async (run: Scenario, url: string): Promise<string[]> => {
     await waitUntilConsumed(run.pool, run.placed, null, 300_000).catch(() => undefined);
     const { placed, duplicates } = await placedInKafka(run);
-    run.log.note(`${placed.length} records in the input topics, ${duplicates} written twice by the upstream producer`);
+    run.log.note(
+      `${placed.length} records in the input topics, ${duplicates} beyond the producer's acknowledgements (a retried request written twice)`,
+    );
     await waitUntilConsumed(run.pool, placed, url, 300_000);
     const problems = await exactlyOnceProblems(run.pool, run.workload, placed);
     run.log.note(problems.length === 0 ? 'exactly once holds' : `PROBLEMS: ${problems.join(' | ')}`);
