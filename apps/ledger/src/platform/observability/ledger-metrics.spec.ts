@@ -15,7 +15,7 @@ describe('LedgerMetrics', () => {
     pool.waitingCount = 7;
     const text = await metrics.render();
     expect(text).toContain('ledger_db_connection_errors_total 2');
-    expect(text).toContain('ledger_db_pool_total 4');
+    expect(text).toContain('ledger_db_pool_connections 4');
     expect(text).toContain('ledger_db_pool_waiting 7');
   });
 

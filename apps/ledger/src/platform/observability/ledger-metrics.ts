@@ -121,7 +121,7 @@ export class LedgerMetrics {
   /** Gauges of the pool's connections, read at scrape time (LedgerDbPoolSaturated). */
   watchPool(pool: { totalCount: number; waitingCount: number }): void {
     new Gauge({
-      name: 'ledger_db_pool_total',
+      name: 'ledger_db_pool_connections',
       help: 'Postgres connections the pool holds open, idle or in use',
       registers: [this.registry],
       collect() {
