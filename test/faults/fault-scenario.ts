@@ -68,8 +68,8 @@ export class Scenario {
   }
 
   /** Once a service has created the topics and the database: the producer and the test's pool. */
-  async connect(): Promise<void> {
-    this.producerInstance = await FaultProducer.connect(this.environment);
+  async connect(offsetsFromKafka = false): Promise<void> {
+    this.producerInstance = await FaultProducer.connect(this.environment, offsetsFromKafka);
     this.poolInstance = testPool(this.environment);
   }
 

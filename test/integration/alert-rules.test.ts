@@ -16,10 +16,7 @@ const RUNBOOK = repo('ops/README.md');
 
 /** Metrics the rules and the dashboard already use and the service does not export yet. */
 const PLANNED = [
-  'ledger_db_pool_waiting',
-  'ledger_db_pool_total',
   'ledger_db_reconnects_total',
-  'ledger_db_connection_errors_total',
 ];
 
 const ALERTS = [
@@ -268,8 +265,6 @@ describe('the operations pack: alert rules, their promtool tests and the Grafana
         'http_request_duration_seconds_bucket',
         'ledger_feed_outbox_depth',
         'ledger_feed_outbox_oldest_age_seconds',
-        'ledger_db_pool_waiting',
-        'ledger_db_pool_total',
       ]) {
         expect([name, onDashboard.has(name)]).toEqual([name, true]);
       }

@@ -81,8 +81,8 @@ describe('rebuilding the read models from the event store', () => {
   it('rebuilds every read model to equal the replay, while the service runs', async () => {
     const client = await pool.connect();
     try {
-      const replayed = await rebuildReadModels(client, new PostgresEventStore(), projections, () => undefined);
-      expect(replayed).toBe(303);
+      const report = await rebuildReadModels(client, new PostgresEventStore(), projections, () => undefined);
+      expect(report.replayed).toBe(303);
     } finally {
       client.release();
     }

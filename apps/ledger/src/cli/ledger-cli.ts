@@ -35,8 +35,8 @@ commands:
   grant <role>
             give the service's role what it needs: SELECT everywhere, INSERT only on the event store,
             INSERT, UPDATE and DELETE on the read models; run it again after every migrate
-  rebuild   empty every read model and project the whole event store again
-            (the service may keep running: its writes wait until the rebuild commits)
+  rebuild   project the whole event store into shadow copies of the read models, then swap them in
+            (the service keeps running: reads and writes wait only for the swap, a moment)
   verify    project the event store into private copies and list every difference from the live read models
   ack-offset-gap <topic> <partition>
             accept the open offset gap of a partition (as /v1/ingest names it): the records between are gone
@@ -71,10 +71,11 @@ async function main(command: string | undefined, args: string[]): Promise<number
   const client = await pool.connect();
   try {
     if (command === 'rebuild') {
-      const replayed = await rebuildReadModels(client, new PostgresEventStore(), projections, onProgress);
+      const report = await rebuildReadModels(client, new PostgresEventStore(), projections, onProgress);
       bar.stop();
       process.stdout.write(
-        `rebuilt ${projections.map((p) => p.name).join(', ')} from ${replayed} events in ${seconds(started)} s\n`,
+        `rebuilt ${projections.map((p) => p.name).join(', ')} from ${report.replayed} events in ${seconds(started)} s; ` +
+          `swapped in at try ${report.swapAttempts}, holding appends ${report.heldMs} ms\n`,
       );
       return 0;
     }

@@ -8,7 +8,7 @@ export interface ReplayProgress {
   total: number;
 }
 
-const PAGE = 5000;
+export const PAGE = 5000;
 
 /** Feeds the whole event store, in global order, through the projections, a page at a time. */
 export async function replayAll(

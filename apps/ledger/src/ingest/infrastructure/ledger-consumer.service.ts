@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
-import type { Pool } from '@ledger/app/platform/database/database.js';
+import { isConnectionLoss, type Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { RecordSliceCommand } from '../application/record-slice.command.js';
@@ -175,7 +175,7 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
       if (!payload.isRunning() || payload.isStale()) return;
       const slice = batch.messages.slice(start, start + SLICE);
       try {
-        await this.commands.execute(new RecordSliceCommand(batch.topic, batch.partition, slice));
+        await this.recordSlice(payload, slice);
       } catch (error) {
         // kafkajs retries the batch; /health names the partition and this reason while it does.
         this.failures.set(key, { message: (error as Error).message, at: new Date() });
@@ -264,6 +264,22 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
       this.consumer.seek({ topic, partition, offset: next.toString() });
       this.consumer.resume([{ topic, partitions: [partition] }]);
       this.logger.log(`${key}: offset gap acknowledged; consuming again from ${next}`);
+    }
+  }
+
+  /** A lost Postgres connection retries the slice on a new one, heartbeating meanwhile: the offset lock makes it idempotent. */
+  private async recordSlice(payload: EachBatchPayload, slice: EachBatchPayload['batch']['messages']): Promise<void> {
+    const { topic, partition } = payload.batch;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.commands.execute(new RecordSliceCommand(topic, partition, slice));
+        return;
+      } catch (error) {
+        if (!isConnectionLoss(error) || !payload.isRunning() || payload.isStale()) throw error;
+        this.logger.warn(`${topic}[${partition}]: Postgres connection lost (${(error as Error).message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 1_000)));
+        await payload.heartbeat().catch(() => undefined);
+      }
     }
   }
 

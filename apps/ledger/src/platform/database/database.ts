@@ -36,6 +36,18 @@ export function createPool(
   return pool;
 }
 
+/** SQLSTATEs of a connection lost or not yet usable (admin or crash shutdown, starting up, read-only standby). */
+const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '57P03', '25006']);
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/** The connection failed, not the statement (a failover, a restart): the same work may run again on a new one. */
+export function isConnectionLoss(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  if (code !== undefined && (code.startsWith('08') || CONNECTION_LOST_CODES.has(code) || SOCKET_ERRORS.has(code)))
+    return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message ?? '');
+}
+
 /** Serialises the migrations of instances that start together. */
 const MIGRATION_LOCK = 74_000_002;
 

@@ -5,6 +5,20 @@ const event = (type: LedgerEvent['type'], data: Record<string, unknown> = {}): L
   ({ type, data }) as unknown as LedgerEvent;
 
 describe('LedgerMetrics', () => {
+  it('counts lost Postgres connections and shows the pool as it stands at the scrape', async () => {
+    const metrics = new LedgerMetrics();
+    const pool = { totalCount: 4, waitingCount: 0 };
+    metrics.watchPool(pool);
+    expect(await metrics.render()).toContain('ledger_db_connection_errors_total 0');
+    metrics.dbConnectionLost();
+    metrics.dbConnectionLost();
+    pool.waitingCount = 7;
+    const text = await metrics.render();
+    expect(text).toContain('ledger_db_connection_errors_total 2');
+    expect(text).toContain('ledger_db_pool_connections 4');
+    expect(text).toContain('ledger_db_pool_waiting 7');
+  });
+
   it('counts a committed slice by topic, rating outcome and rejection reason', async () => {
     const metrics = new LedgerMetrics();
     metrics.sliceCommitted({

@@ -102,6 +102,12 @@ export class LedgerMetrics {
     registers: [this.registry],
   });
 
+  private readonly dbConnectionErrors = new Counter({
+    name: 'ledger_db_connection_errors_total',
+    help: 'Postgres connections of the pool that failed or were cut (a failover, a restart, a network cut)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters, which `promtool check metrics` flags; nodejs_active_*{type} without _total stay.
@@ -139,6 +145,30 @@ export class LedgerMetrics {
       this.recordsRated.labels({ outcome }).inc();
       if (rejection) this.recordsRejected.labels({ reason: rejection }).inc();
     }
+  }
+
+  dbConnectionLost(): void {
+    this.dbConnectionErrors.inc();
+  }
+
+  /** Gauges of the pool's connections, read at scrape time (LedgerDbPoolSaturated). */
+  watchPool(pool: { totalCount: number; waitingCount: number }): void {
+    new Gauge({
+      name: 'ledger_db_pool_connections',
+      help: 'Postgres connections the pool holds open, idle or in use',
+      registers: [this.registry],
+      collect() {
+        this.set(pool.totalCount);
+      },
+    });
+    new Gauge({
+      name: 'ledger_db_pool_waiting',
+      help: 'Queries waiting for a free connection of the pool',
+      registers: [this.registry],
+      collect() {
+        this.set(pool.waitingCount);
+      },
+    });
   }
 
   httpRequestAnswered(method: string, route: string, status: number, seconds: number): void {
