@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { PostgresEventStore } from '@ledger/event-store';
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
-import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 import { createPool, migrate, type Migrations, type Pool } from './database.js';
 
 /** Ingest, the writer, the feed, health: the connections the ledger cannot do without. */
@@ -36,15 +35,14 @@ export class DatabaseModule {
       providers: [
         {
           provide: PG_POOL,
-          // The CLI runs without the metrics.
-          inject: [LEDGER_CONFIG, { token: LedgerMetrics, optional: true }],
-          useFactory: async (config: LedgerConfig, metrics?: LedgerMetrics): Promise<Pool> => {
+          inject: [LEDGER_CONFIG],
+          useFactory: async (config: LedgerConfig): Promise<Pool> => {
             if (config.migrateAtStart) {
               const applied = await migrate(config.databaseUrl, migrations);
               if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`);
             }
             const { database } = config;
-            const pool = createPool(
+            return createPool(
               config.databaseUrl,
               {
                 max: config.dbPoolSize,
@@ -52,13 +50,8 @@ export class DatabaseModule {
                 statementTimeoutMs: database.statementTimeoutMs,
                 idleInTransactionTimeoutMs: database.idleInTransactionTimeoutMs,
               },
-              (error) => {
-                metrics?.dbConnectionLost();
-                onConnectionError(error);
-              },
+              onConnectionError,
             );
-            metrics?.watchPool(pool);
-            return pool;
           },
         },
         {

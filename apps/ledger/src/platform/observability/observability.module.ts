@@ -2,6 +2,7 @@ import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { LEDGER_CONFIG } from '@ledger/app/platform/config/ledger-config.js';
+import { DatabasePoolMetrics } from './database-pool.metrics.js';
 import { HealthCheckLogger } from './health-check.logger.js';
 import { EVERY_ROUTE, HttpMetricsMiddleware } from './http-metrics.middleware.js';
 import { LedgerMetrics } from './ledger-metrics.js';
@@ -20,7 +21,7 @@ import { MetricsController } from './metrics.controller.js';
     TerminusModule.forRoot({ logger: HealthCheckLogger, errorLogStyle: 'json' }),
   ],
   controllers: [MetricsController],
-  providers: [LedgerMetrics],
+  providers: [LedgerMetrics, DatabasePoolMetrics],
   exports: [LedgerMetrics, TerminusModule],
 })
 export class ObservabilityModule implements NestModule {
