@@ -122,6 +122,7 @@ function ratingRejection(event: LedgerEvent, origin: RecordOrigin): Rejection | 
     case 'MessageCharged':
     case 'MessageRecorded':
     case 'BoltOnPurchased':
+    case 'MessageRerated':
       return null;
   }
 }
