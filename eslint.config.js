@@ -34,6 +34,16 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  {
+    files: ['apps/ledger/src/**/*.ts'],
+    rules: {
+      // A context reaches another one or the platform through the alias, so a move shows in the import.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./\\.\\./', message: 'Use @ledger/app/... instead of ../../' }] },
+      ],
+    },
+  },
   { files: ['*.js', 'scripts/**/*.js', 'scripts/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   prettier,
 );

@@ -3,7 +3,8 @@ const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^@ledger/(contracts|rating|event-store|traffic)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@ledger/(contracts|rating|event-store|traffic|kafka-client)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@ledger/app/(.*)\\.js$': '<rootDir>/apps/ledger/src/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
@@ -15,7 +16,11 @@ export default {
   // A project-level testTimeout is ignored by Jest: integration tests need the long one.
   testTimeout: 120000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/setup/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',

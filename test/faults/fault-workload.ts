@@ -556,4 +556,31 @@ export function timeline(label: string): { note(line: string): void; print(): vo
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-export const between = (low: number, high: number): number => Math.round(low + Math.random() * (high - low));
+
+/** The seed of the fault timings: FAULT_SEED replays a failed run's kill and cut instants. */
+export const FAULT_SEED = faultSeed(process.env.FAULT_SEED);
+process.stderr.write(`fault timings: FAULT_SEED=${FAULT_SEED} (set it to replay this run's timings)\n`);
+
+export function faultSeed(given: string | undefined): number {
+  if (given === undefined || given === '') return randomBytes(4).readUInt32BE(0);
+  const seed = Number(given);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new Error(`FAULT_SEED must be an integer from 0 to 4294967295, not ${JSON.stringify(given)}`);
+  }
+  return seed;
+}
+
+/** mulberry32: a tiny seeded generator, so the same seed gives the same timings in the same order. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const faultRandom = seededRandom(FAULT_SEED);
+export const between = (low: number, high: number): number => Math.round(low + faultRandom() * (high - low));

@@ -20,7 +20,6 @@ import {
   ReferenceLedger,
   type ExpectedCharge,
   type MessageInput,
-  type PurchaseInput,
 } from '../scenario/reference-ledger.js';
 import {
   AS_AT_INSTANTS,
@@ -150,7 +149,7 @@ describe('correcting a wrong tariff by appending: a new tariff version, a dry ru
     for (const purchase of phase.apiPurchases) {
       right.recordPurchase(purchase, 'api');
       wrong.recordPurchase(purchase, 'api');
-      const { purchaseId, boltOn, purchasedAt } = purchase as PurchaseInput;
+      const { purchaseId, boltOn, purchasedAt } = purchase;
       await api.post(`/v1/subscribers/${purchase.msisdn}/bolt-ons`, { purchaseId, boltOn, purchasedAt });
     }
   };
@@ -381,9 +380,10 @@ describe('correcting a wrong tariff by appending: a new tariff version, a dry ru
   it(
     'publishes each correction once on the feed: the corrected charge and what it was before',
     async () => {
-      await eventually(async () => {
+      await eventually(() => {
         const corrections = feed.filter((record) => record.body.correction?.runId === dryRun.runId);
         expect(corrections.length).toBe(applied.messagesChanged);
+        return Promise.resolve();
       }, 60_000);
       const corrections = feed.filter((record) => record.body.correction?.runId === dryRun.runId);
       expect(new Set(corrections.map((record) => record.body.messageId)).size).toBe(corrections.length);

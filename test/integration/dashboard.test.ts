@@ -172,7 +172,7 @@ describe('the finance dashboard', () => {
     beforeAll(async () => {
       if (!existsSync(CHROMIUM)) {
         throw new Error(
-          `the browser tests need Debian chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`,
+          `the browser tests need Debian chromium at ${CHROMIUM}: sudo apt-get install -y chromium (the test setup installs it when run as root)`,
         );
       }
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

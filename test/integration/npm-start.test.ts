@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { TOPICS } from '@ledger/contracts';
-import { apiClient, eventually, isolatedEnvironment, messageSent, upstream } from '../support/ledger-harness.js';
+import { apiClient, eventually, isolatedEnvironment, messageSent } from '../support/ledger-harness.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -11,8 +11,6 @@ async function freePort(): Promise<number> {
     });
   });
 }
-
-const hasKcat = spawnSync('kcat', ['-V']).status === 0;
 
 /** The README's first command, as a newcomer runs it: `npm start`, with no key configured. */
 describe('npm start', () => {
@@ -50,31 +48,25 @@ describe('npm start', () => {
     expect((await apiClient(url, null).get('/v1/ingest')).status).toBe(401);
   });
 
-  it(`answers a message produced upstream${hasKcat ? ' with kcat' : ''} within 2 seconds`, async () => {
+  it('answers a message produced upstream with kcat', async () => {
     const key = /development API key \(admin role\): (\S+)/.exec(output)![1];
     const message = messageSent({ sender: { msisdn: '447700930001', network: 'O2-UK' } });
     const topic = environment.topic(TOPICS.messageSent);
-    const sentAt = Date.now();
-    if (hasKcat) {
-      const kcat = spawnSync('kcat', ['-P', '-b', environment.env.KAFKA_BROKERS, '-t', topic, '-K', '\t'], {
-        input: `447700930001\t${JSON.stringify(message)}\n`,
-      });
-      expect(kcat.status).toBe(0);
-    } else {
-      const producer = await upstream();
-      await producer.send(topic, [{ key: '447700930001', value: JSON.stringify(message) }]);
-      await producer.close();
-    }
+    const kcat = spawnSync('kcat', ['-P', '-b', environment.env.KAFKA_BROKERS, '-t', topic, '-K', '\t'], {
+      input: `447700930001\t${JSON.stringify(message)}\n`,
+    });
+    expect(kcat.error?.message ?? 'kcat ran').toBe('kcat ran');
+    expect(kcat.status).toBe(0);
+    // A generous bound, not a speed goal: the first-record latency is measured by the bench (apps/bench).
     const charge = await eventually(
       async () => {
         const response = await apiClient(url, key).get(`/v1/messages/${String(message.messageId)}`);
         expect(response.status).toBe(200);
         return response.body;
       },
-      2_000,
-      20,
+      30_000,
+      50,
     );
-    expect(Date.now() - sentAt).toBeLessThan(2_000);
     expect(charge).toMatchObject({ status: 'CHARGED', pence: 10 });
   });
 });

@@ -1,8 +1,8 @@
 import { TOPICS } from '@ledger/contracts';
 import { PostgresEventStore } from '@ledger/event-store';
 import pg from 'pg';
-import { READ_MODEL_PROJECTIONS } from '../../apps/ledger/src/projections/read-model-projections.js';
-import { rebuildReadModels, verifyReadModels } from '../../apps/ledger/src/projections/read-model-maintenance.js';
+import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
+import { rebuildReadModels, verifyReadModels } from '@ledger/app/read-models/read-model-maintenance.js';
 import {
   apiClient,
   eventually,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
@@ -73,12 +73,54 @@ export async function ensureKafka(brokers: string = process.env.KAFKA_BROKERS ??
   }
 }
 
-/** Stops and starts the local broker (for fault tests); data in .stack/data survives. */
-export async function restartKafka(): Promise<void> {
+/** What a broker restart did: the JVM stopped, whether anything answered while it was down, the new JVM. */
+export interface KafkaRestart {
+  stoppedPid: number;
+  answeredWhileDown: boolean;
+  startedPid: number;
+}
+
+/** The pid in stack.sh's pid file (STACK_DIR or the repository's .stack), when that process is alive. */
+export function stackBrokerPid(): number | null {
+  const file = join(process.env.STACK_DIR ?? join(repoRoot(), '.stack'), 'kafka.pid');
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stops and starts the local broker (for fault tests); data in .stack/data survives. Refuses a
+ * broker stack.sh did not start (its `down` would leave it running and exit 0), and fails when the
+ * broker still answers after `down`.
+ */
+export async function restartKafka(): Promise<KafkaRestart> {
   const brokers = process.env.KAFKA_BROKERS ?? DEFAULT_BROKERS;
+  const stoppedPid = stackBrokerPid();
+  if (stoppedPid === null) {
+    throw new Error(
+      `the Kafka broker at ${brokers} was not started by ${STACK_SCRIPT} from this checkout (no live pid in ` +
+        `${process.env.STACK_DIR ?? '.stack'}/kafka.pid), so it is not this test's to restart; point KAFKA_BROKERS ` +
+        `and STACK_DIR at a broker of its own (KAFKA_PORT=19192 STACK_DIR=/tmp/stack-tests bash ${STACK_SCRIPT} up)`,
+    );
+  }
   runStack('down', brokers);
+  const answeredWhileDown = await kafkaAnswers(brokers);
+  if (answeredWhileDown) {
+    throw new Error(`${STACK_SCRIPT} down stopped pid ${stoppedPid} but Kafka at ${brokers} still answers`);
+  }
   runStack('up', brokers);
   if (!(await kafkaAnswers(brokers))) {
     throw new Error(`Kafka at ${brokers} does not answer after restart`);
   }
+  const startedPid = stackBrokerPid();
+  if (startedPid === null || startedPid === stoppedPid) {
+    throw new Error(`after the restart the broker's pid is ${startedPid}, not a new process (was ${stoppedPid})`);
+  }
+  return { stoppedPid, answeredWhileDown, startedPid };
 }

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import kafkajs from 'kafkajs';
-import { AppModule } from '../../apps/ledger/src/app.module.js';
-import { setupOpenApi } from '../../apps/ledger/src/openapi/openapi.js';
+import { AppModule } from '@ledger/app/app.module.js';
+import { setupOpenApi } from '@ledger/app/platform/http/openapi/openapi.js';
 
 const { Kafka, logLevel } = kafkajs;
 

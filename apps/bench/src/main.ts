@@ -6,6 +6,7 @@ import { loadBenchConfig, topicPrefix, type BenchConfig } from './bench-config.j
 import { consumeOnly, postgresAlone } from './ceilings.js';
 import { cleanUp } from './cleanup.js';
 import { drainBacklog, type DrainResult } from './drain.js';
+import { measureFirstRecord } from './first-record.js';
 import { measureFreshness } from './freshness.js';
 import { describeMachine, localBrokerPid } from './machine.js';
 import { emmettPeer } from './peer.js';
@@ -40,6 +41,7 @@ async function run(config: BenchConfig, kafka: kafkajs.Kafka): Promise<BenchResu
   const primary = drains.find((drain) => drain.instances === 1) ?? drains[0];
   const tenth = await drainBacklog(config, tenthBacklog, primary.instances, 'tenth');
   const freshness = await measureFreshness(kafka, config);
+  const firstRecord = await measureFirstRecord(kafka, config);
   const consumeCeiling = await consumeOnly(kafka, config, backlog);
   const postgresCeiling = await postgresAlone(config, config.events);
   const peer = await emmettPeer(config);
@@ -53,6 +55,7 @@ async function run(config: BenchConfig, kafka: kafkajs.Kafka): Promise<BenchResu
     primary,
     tenth,
     freshness,
+    firstRecord,
     consumeOnly: consumeCeiling,
     postgresAlone: postgresCeiling,
     peer,

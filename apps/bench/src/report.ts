@@ -3,6 +3,7 @@ import type { BenchConfig } from './bench-config.js';
 import type { CeilingResult } from './ceilings.js';
 import type { CpuUsage } from './cpu-usage.js';
 import { drainRates, type DrainResult } from './drain.js';
+import type { FirstRecordResult } from './first-record.js';
 import type { FreshnessResult } from './freshness.js';
 import type { Machine } from './machine.js';
 import type { PeerResult } from './peer.js';
@@ -20,6 +21,7 @@ export interface BenchResults {
   readonly primary: DrainResult;
   readonly tenth: DrainResult;
   readonly freshness: FreshnessResult;
+  readonly firstRecord: FirstRecordResult;
   readonly consumeOnly: CeilingResult;
   readonly postgresAlone: CeilingResult;
   readonly peer: PeerResult;
@@ -121,6 +123,11 @@ export function resultRows(results: BenchResults): string[][] {
       freshness.keptUp
         ? `kept up (last message visible ${ms(freshness.tailSeconds * 1000)} after the last produced)`
         : `did NOT keep up: ${freshness.unseen > 0 ? `${int(freshness.unseen)} messages never visible` : `the last message was visible ${sec(freshness.tailSeconds)} after the last produced`}`,
+    ],
+    [
+      'first record: service start to healthy / produced to answered by the API (first; median and max of the next)',
+      '',
+      `${ms(results.firstRecord.bootMs)} / ${ms(results.firstRecord.firstMs)}; ${ms(results.firstRecord.laterMedianMs)} and ${ms(results.firstRecord.laterMaxMs)} over ${results.firstRecord.later}`,
     ],
     [
       "service's slices (its /metrics): count, mean size, mean / p99 duration",

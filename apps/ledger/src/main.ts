@@ -4,8 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoBackedLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { LEDGER_CONFIG, type LedgerConfig } from './config/ledger-config.js';
-import { setupOpenApi } from './openapi/openapi.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import { setupOpenApi } from '@ledger/app/platform/http/openapi/openapi.js';
 
 async function bootstrap(): Promise<void> {
   // Lines logged while the modules start are held until the pino logger takes over, then written by it.

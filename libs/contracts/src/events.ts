@@ -21,7 +21,7 @@ export interface MessageFacts {
   readonly mms: { readonly sizeBytes: number; readonly content: readonly string[] } | null;
 }
 
-/** Units a message took from one bolt-on, and the revenue that use recognised (SPEC section 4). */
+/** Units a message took from one bolt-on, and the revenue that use recognised (docs/CONTRACT.md section 4). */
 export interface Allocation {
   readonly purchaseId: string;
   readonly units: number;
@@ -105,7 +105,6 @@ export type MessageEvent = MessageCharged | MessageRecorded | MessageRejected;
 export type PurchaseEvent = BoltOnPurchased | BoltOnPurchaseRejected;
 /** Every event of a subscriber's stream. */
 export type LedgerEvent = MessageEvent | PurchaseEvent | MessageRerated;
-export type LedgerEventType = LedgerEvent['type'];
 
 export const isMessageEvent = (event: LedgerEvent): event is MessageEvent =>
   event.type === 'MessageCharged' || event.type === 'MessageRecorded' || event.type === 'MessageRejected';

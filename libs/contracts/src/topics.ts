@@ -1,10 +1,8 @@
-/** Topic names of SPEC section 2 before the environment's prefix is applied. */
+/** Topic names of docs/CONTRACT.md section 2 before the environment's prefix is applied. */
 export const TOPICS = {
   messageSent: 'network.message-sent.v1',
   boltOnPurchased: 'retail.bolt-on-purchased.v1',
   messageRated: 'ledger.message-rated.v1',
 } as const;
-
-export type InputTopic = typeof TOPICS.messageSent | typeof TOPICS.boltOnPurchased;
 
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;

@@ -70,22 +70,6 @@ export class PostgresEventStore {
     });
     return result.rows.map(toStoredEvent);
   }
-
-  async readStream(client: PoolClient, streamId: string): Promise<StoredEvent[]> {
-    const result: QueryResult<EventRow> = await client.query({
-      name: 'event-store-read-stream',
-      text: 'SELECT * FROM events WHERE stream_id = $1 ORDER BY stream_version',
-      values: [streamId],
-    });
-    return result.rows.map(toStoredEvent);
-  }
-
-  async lastPosition(client: PoolClient): Promise<bigint> {
-    const result: QueryResult<{ position: string | null }> = await client.query(
-      'SELECT max(global_position) AS position FROM events',
-    );
-    return BigInt(result.rows[0]?.position ?? '0');
-  }
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {

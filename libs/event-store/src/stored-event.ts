@@ -1,3 +1,5 @@
+import { LedgerError, type ConcurrencyErrorCode } from '@ledger/contracts';
+
 /** An event about to be appended: its stream position is decided by the writer. */
 export interface NewEvent<TType extends string = string, TData = unknown> {
   readonly streamId: string;
@@ -13,9 +15,11 @@ export interface StoredEvent<TType extends string = string, TData = unknown> ext
   readonly recordedAt: Date;
 }
 
-export class ConcurrencyError extends Error {
-  readonly code = 'CONCURRENCY_CONFLICT';
+/** Another writer appended at the same stream version (or idempotency key) first: reload and decide again. */
+export class ConcurrencyError extends LedgerError {
+  declare readonly code: ConcurrencyErrorCode;
+
   constructor(readonly constraint: string) {
-    super(`append lost a race on ${constraint}; reload and decide again`);
+    super('CONCURRENCY_CONFLICT', `append lost a race on ${constraint}; reload and decide again`);
   }
 }

@@ -1,4 +1,4 @@
-export { RatingError } from './rating.errors.js';
+export { RatingError, RatingInvariantError, RatingRejectionError } from './rating.errors.js';
 
 export type {
   BoltOnOffer,
@@ -22,6 +22,8 @@ export { idempotencyKeyOf, subscriberOf } from './commands/rating-command.js';
 
 export type { Decision, PriorOutcome } from './rating/rating.decider.js';
 export { decide, fingerprintOf, fingerprintOfEvent, rateMessageFacts } from './rating/rating.decider.js';
+export type { BatchDecision, DecidedEvent, RatedDecision, SubscriberStream } from './rating/decide-all.js';
+export { decideAll } from './rating/decide-all.js';
 export type { Rerating, RerateRun } from './rating/rerate.js';
 export { currentOutcomes, rerate, sameOutcome } from './rating/rerate.js';
 export { canonicalJson, fingerprintMessage, fingerprintPurchase, messageFacts } from './rating/fingerprint.js';

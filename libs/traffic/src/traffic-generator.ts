@@ -1,5 +1,5 @@
 /**
- * Realistic upstream traffic, the same on every run for a seed: messages of SPEC section 2.1
+ * Realistic upstream traffic, the same on every run for a seed: messages of docs/CONTRACT.md section 2.1
  * (mostly SMS, some MMS, some inbound and roaming) and bolt-on purchases of section 2.2.
  */
 export interface TrafficOptions {

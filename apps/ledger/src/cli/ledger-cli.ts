@@ -3,14 +3,15 @@ import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PostgresEventStore } from '@ledger/event-store';
 import cliProgress from 'cli-progress';
-import { LedgerConfigModule } from '../config/config.module.js';
-import type { Pool } from '../database/database.js';
-import { DatabaseModule, PG_POOL } from '../database/database.module.js';
-import type { ReplayProgress } from '../projections/projection-replayer.js';
-import { READ_MODEL_PROJECTIONS } from '../projections/read-model-projections.js';
-import { rebuildReadModels, verifyReadModels } from '../projections/read-model-maintenance.js';
+import { LedgerConfigModule } from '@ledger/app/platform/config/config.module.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { DatabaseModule, PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { MIGRATIONS } from '@ledger/app/migrations/index.js';
+import type { ReplayProgress } from '@ledger/app/read-models/projection-replayer.js';
+import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
+import { rebuildReadModels, verifyReadModels } from '@ledger/app/read-models/read-model-maintenance.js';
 
-@Module({ imports: [LedgerConfigModule, DatabaseModule] })
+@Module({ imports: [LedgerConfigModule, DatabaseModule.forRoot(MIGRATIONS)] })
 class CliModule {}
 
 const USAGE = `usage: npm run ledger -- <command>

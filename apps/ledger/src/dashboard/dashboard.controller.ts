@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param, Res, StreamableFile } from '@nestjs/common';
 import type { Response } from 'express';
-import { Public } from '../auth/api-key.guard.js';
+import { Public } from '@ledger/app/platform/http/api-key.guard.js';
 import { DashboardAssets } from './dashboard-assets.js';
 
 /** The page and its files come from this service only: no inline code, no other origin, no framing. */

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
-import { Public } from '../auth/api-key.guard.js';
-import { LedgerHealthIndicators } from '../observability/ledger-health.indicators.js';
+import { Public } from '@ledger/app/platform/http/api-key.guard.js';
+import { LedgerHealthIndicators } from './ledger-health.indicators.js';
 
 /** Terminus' body on every answer: `{status, info, error, details}`, one entry per indicator. */
 @Controller('health')
@@ -12,7 +12,7 @@ export class HealthController {
     private readonly indicators: LedgerHealthIndicators,
   ) {}
 
-  /** SPEC section 5: 200 once the service is consuming and its database answers, 503 otherwise. */
+  /** docs/CONTRACT.md section 5: 200 once the service is consuming and its database answers, 503 otherwise. */
   @Get()
   @HealthCheck()
   check(): Promise<HealthCheckResult> {

@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type kafkajs from 'kafkajs';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
-import type { Pool, PoolClient } from '../database/database.js';
-import { PG_POOL } from '../database/database.module.js';
-import { TOPIC_NAMES } from '../ingest/application/ingest-batch.service.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import {
   createReliableProducer,
   KAFKA,
   Partitioners,
+  TOPIC_NAMES,
   type Kafka,
   type Producer,
   type TopicNames,
-} from '../ingest/infrastructure/kafka.js';
-import { LedgerConsumer } from '../ingest/infrastructure/ledger-consumer.service.js';
-import { OutboxRepository } from './outbox.repository.js';
+} from '@ledger/app/platform/kafka/kafka.js';
+import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
+import { OutboxRepository } from './read-model/outbox.repository.js';
 
 /** One relay per database publishes, chosen by this Postgres advisory lock. */
 const RELAY_LOCK = 74_000_001;
@@ -51,7 +51,7 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly outbox: OutboxRepository,
-    private readonly consumer: LedgerConsumer,
+    private readonly topicsReady: TopicsReady,
   ) {
     this.producer = createReliableProducer(kafka);
   }
@@ -69,7 +69,7 @@ export class RatedMessageRelay implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async run(): Promise<void> {
-    await this.consumer.topicsReady;
+    await this.topicsReady.ready;
     await this.producer.connect().catch((error: Error) => this.logger.warn(`relay producer: ${error.message}`));
     while (this.running) {
       try {

@@ -14,7 +14,7 @@ import {
   stateWith,
 } from '../testing/rating.fixtures.js';
 import { evolve, initialSubscriberState } from '../subscriber/subscriber.state.js';
-import { RatingError } from '../rating.errors.js';
+import { RatingInvariantError, RatingRejectionError } from '../rating.errors.js';
 import { parseTariff } from '../tariff/tariff.parser.js';
 import { subscriberOf } from '../commands/rating-command.js';
 import { decide, fingerprintOf, fingerprintOfEvent } from './rating.decider.js';
@@ -369,7 +369,7 @@ describe('decide: pay as you go (rule 6)', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(RatingError);
+    expect(thrown).toBeInstanceOf(RatingRejectionError);
     expect(thrown).toMatchObject({
       code: 'NO_PAYG_PRICE',
       message: expect.stringContaining('no SMS price in force at 1999'),
@@ -476,7 +476,7 @@ describe('fingerprints', () => {
 describe('decide: streams', () => {
   it('rates every message on the stream of its sender, inbound or rejected', () => {
     const inbound = sendSms({ sender: FRIEND, from: 'THREE-UK', to: 'O2-UK' });
-    expect(() => decide(inbound, initialSubscriberState(SUBSCRIBER), defaultTariff)).toThrow(RatingError);
+    expect(() => decide(inbound, initialSubscriberState(SUBSCRIBER), defaultTariff)).toThrow(RatingInvariantError);
     expect(outcomeOf(rate(inbound, initialSubscriberState(FRIEND)))).toBe('MessageRecorded');
   });
 });

@@ -10,7 +10,7 @@ import type {
 } from '@ledger/contracts';
 import type { RatingCommand } from '../commands/rating-command.js';
 import { subscriberOf } from '../commands/rating-command.js';
-import { RatingError } from '../rating.errors.js';
+import { RatingInvariantError, RatingRejectionError } from '../rating.errors.js';
 import type { SubscriberState } from '../subscriber/subscriber.state.js';
 import { boltOnOffer, hasMmsInterconnect, mmsRoamingAllowed, paygPrice } from '../tariff/tariff.lookups.js';
 import type { Tariff } from '../tariff/tariff.model.js';
@@ -27,10 +27,10 @@ export type Decision =
   | { readonly outcome: 'repeat'; readonly first: LedgerEvent }
   | { readonly outcome: 'conflict'; readonly reason: 'DUPLICATE_CONFLICT'; readonly first: LedgerEvent };
 
-/** Rates one command against the subscriber's state and the tariff (SPEC section 3): exactly one event, or the first answer again. */
+/** Rates one command against the subscriber's state and the tariff (docs/CONTRACT.md section 3): exactly one event, or the first answer again. */
 export function decide(command: RatingCommand, state: SubscriberState, tariff: Tariff, prior?: PriorOutcome): Decision {
   if (subscriberOf(command) !== state.msisdn) {
-    throw new RatingError(
+    throw new RatingInvariantError(
       'WRONG_SUBSCRIBER',
       `a command of ${subscriberOf(command)} was decided on the state of ${state.msisdn}`,
     );
@@ -127,7 +127,7 @@ function charge(message: MessageFacts, state: SubscriberState, tariff: Tariff): 
   }
   const price = paygPrice(tariff, message.kind, message.sentAt);
   if (!price) {
-    throw new RatingError(
+    throw new RatingRejectionError(
       'NO_PAYG_PRICE',
       `tariff ${tariff.version} has no ${message.kind} price in force at ${message.sentAt} (message ${message.messageId})`,
     );

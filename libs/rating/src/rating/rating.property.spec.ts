@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { MESSAGE_KINDS, NETWORKS, boltOnPurchaseSchema, messageSentSchema } from '@ledger/contracts';
-import type { BoltOnPurchased, LedgerEvent, MessageCharged } from '@ledger/contracts';
+import type { BoltOnPurchase, BoltOnPurchased, LedgerEvent, MessageCharged, MessageSent } from '@ledger/contracts';
 import type { RatingCommand } from '../commands/rating-command.js';
 import { initialSubscriberState, evolve } from '../subscriber/subscriber.state.js';
-import { paygPrice } from '../tariff/tariff.lookups.js';
+import type { EffectivePeriod, Tariff } from '../tariff/tariff.model.js';
 import { parseTariff } from '../tariff/tariff.parser.js';
 import { defaultTariff, defaultTariffJson, runLedger } from '../testing/rating.fixtures.js';
-import { recognisedPence } from './revenue-recognition.js';
+import type { RatedDecision } from './decide-all.js';
 
 const O2_SUBSCRIBERS = ['447700900001', '447700900002'];
 const SENDERS = [...O2_SUBSCRIBERS, '447800900004'];
@@ -106,7 +106,7 @@ describe('rating properties over random purchases and messages', () => {
             const holding = holdings.find((h) => h.purchaseId === bought.purchaseId);
             expect(holding?.unitsRemaining).toBeGreaterThanOrEqual(0);
             expect(used + (holding?.unitsRemaining ?? NaN)).toBe(bought.units);
-            expect(recognised).toBe(recognisedPence(bought.pricePence, bought.units, used));
+            expect(recognised).toBe(floorRecognised(bought.pricePence, bought.units, used));
             expect(recognised).toBeLessThanOrEqual(bought.pricePence);
             expect(allocations.every((a) => a.units > 0 && a.recognisedPence >= 0)).toBe(true);
           }
@@ -116,27 +116,51 @@ describe('rating properties over random purchases and messages', () => {
     );
   });
 
-  it('charges an outbound message either all its units from bolt-ons bought by sentAt, or the PAYG price', () => {
+  it('rates every command as a reference model written from the rules of docs/CONTRACT.md section 3 does', () => {
+    fc.assert(
+      fc.property(scenario, ({ tariff, commands }) => {
+        // given any sequence, when the ledger and the reference model rate it
+        const run = runLedger(commands, tariff);
+        const expected = referenceLedger(commands, tariff);
+        // then each command gets the outcome, the event and the figures the model gives it
+        expect(run.decisions.map(summaryOfDecision)).toEqual(expected);
+      }),
+      RUNS,
+    );
+  });
+
+  it('uses units before pay-as-you-go: free when the usable bolt-ons hold enough, the PAYG price only when they do not', () => {
+    const seen = { fromUnits: 0, paygWithNoUnits: 0, paygWithTooFewUnits: 0 };
     fc.assert(
       fc.property(scenario, ({ tariff, commands }) => {
         const run = runLedger(commands, tariff);
         for (const stream of run.streams.values()) {
-          const purchasedAt = new Map(stream.filter(isPurchased).map((e) => [e.data.purchaseId, e.data.purchasedAt]));
-          for (const { data: charge } of stream.filter(isCharged)) {
-            const { kind, sentAt } = charge.message;
-            if (charge.allocations.length > 0) {
-              expect(charge).toMatchObject({ pence: 0, units: tariff.unitsPerMessage[kind] });
-              expect(sum(charge.allocations.map((a) => a.units))).toBe(charge.units);
-              for (const a of charge.allocations)
-                expect(Date.parse(purchasedAt.get(a.purchaseId) ?? '')).toBeLessThanOrEqual(Date.parse(sentAt));
+          stream.forEach((event, index) => {
+            if (!isCharged(event)) return;
+            // given what the bolt-ons bought by sentAt still held, from the events before this one
+            const { kind, sentAt } = event.data.message;
+            const needed = tariff.unitsPerMessage[kind];
+            const usable = usableUnitsBefore(stream.slice(0, index), Date.parse(sentAt));
+            if (usable >= needed) {
+              // then the message takes its units from them and costs nothing
+              seen.fromUnits += 1;
+              expect(event.data).toMatchObject({ units: needed, pence: 0 });
+              expect(sum(event.data.allocations.map((a) => a.units))).toBe(needed);
             } else {
-              expect(charge).toMatchObject({ units: 0, pence: paygPrice(tariff, kind, sentAt)?.pricePence });
+              // else it takes no units at all and pays the price of its kind in force at sentAt
+              if (usable === 0) seen.paygWithNoUnits += 1;
+              else seen.paygWithTooFewUnits += 1;
+              expect(event.data).toMatchObject({ units: 0, allocations: [], pence: paygPenceAt(tariff, kind, sentAt) });
             }
-          }
+          });
         }
       }),
       RUNS,
     );
+    // The scenarios reach every branch, so the property cannot pass by never meeting one.
+    expect(seen.fromUnits).toBeGreaterThan(0);
+    expect(seen.paygWithNoUnits).toBeGreaterThan(0);
+    expect(seen.paygWithTooFewUnits).toBeGreaterThan(0);
   });
 
   it('changes nothing when any command is delivered again, and answers with the first outcome', () => {
@@ -168,7 +192,9 @@ describe('rating properties over random purchases and messages', () => {
         const appended = run.decisions.flatMap((d) => (d.outcome === 'new' ? d.events : []));
         expect(run.decisions.every((d) => d.outcome !== 'new' || d.events.length === 1)).toBe(true);
         expect(appended.length).toBe(held.size);
-        expect(run.decisions.every((d) => d.outcome === 'new' || held.has(d.first))).toBe(true);
+        expect(run.decisions.every((d) => d.outcome !== 'unrated' && (d.outcome === 'new' || held.has(d.first)))).toBe(
+          true,
+        );
       }),
       RUNS,
     );
@@ -229,3 +255,221 @@ const sum = (values: number[]): number => values.reduce((total, value) => total 
 const isPurchased = (event: LedgerEvent): event is BoltOnPurchased => event.type === 'BoltOnPurchased';
 const isCharged = (event: LedgerEvent): event is MessageCharged => event.type === 'MessageCharged';
 const allocationsOf = (event: LedgerEvent) => (isCharged(event) ? event.data.allocations : []);
+
+/** floor(P x c / U) in whole pence, written from the finance definition; P x c stays far below 2^53 here, so the division is exact. */
+const floorRecognised = (pricePence: number, units: number, used: number): number =>
+  Math.floor((pricePence * used) / units);
+
+/** Units left, in bolt-ons bought by `sentAtMs`, after the uses recorded in `earlier` events of one stream. */
+function usableUnitsBefore(earlier: readonly LedgerEvent[], sentAtMs: number): number {
+  const remaining = new Map<string, number>();
+  for (const event of earlier) {
+    if (isPurchased(event) && Date.parse(event.data.purchasedAt) <= sentAtMs) {
+      remaining.set(event.data.purchaseId, event.data.units);
+    }
+  }
+  for (const { purchaseId, units } of earlier.flatMap(allocationsOf)) {
+    const left = remaining.get(purchaseId);
+    if (left !== undefined) remaining.set(purchaseId, left - units);
+  }
+  return sum([...remaining.values()]);
+}
+
+// ---- The reference model: docs/CONTRACT.md section 3 written out plainly, reading only the tariff's data. ----
+
+const HOME = 'O2-UK';
+
+type Summary =
+  | { type: 'BoltOnPurchased'; purchaseId: string; boltOn: string; units: number; pricePence: number }
+  | { type: 'BoltOnPurchaseRejected'; purchaseId: string; reason: string }
+  | { type: 'MessageRecorded'; messageId: string }
+  | { type: 'MessageRejected'; messageId: string; reason: string }
+  | {
+      type: 'MessageCharged';
+      messageId: string;
+      units: number;
+      pence: number;
+      allocations: { purchaseId: string; units: number; recognisedPence: number }[];
+    };
+
+type Expected =
+  { outcome: 'new'; event: Summary } | { outcome: 'repeat'; first: Summary } | { outcome: 'conflict'; first: Summary };
+
+interface ModelHolding {
+  readonly purchaseId: string;
+  readonly purchasedAtMs: number;
+  readonly units: number;
+  readonly pricePence: number;
+  used: number;
+}
+
+const inForceAt = (entry: EffectivePeriod, atMs: number): boolean =>
+  Date.parse(entry.effectiveFrom) <= atMs && (entry.effectiveUntil === null || atMs < Date.parse(entry.effectiveUntil));
+
+function paygPenceAt(tariff: Tariff, kind: string, sentAt: string): number | undefined {
+  return tariff.paygPrices.find((price) => price.kind === kind && inForceAt(price, Date.parse(sentAt)))?.pricePence;
+}
+
+function referenceLedger(commands: readonly RatingCommand[], tariff: Tariff): Expected[] {
+  const holdings = new Map<string, ModelHolding[]>();
+  const firsts = new Map<string, { command: RatingCommand; event: Summary }>();
+  return commands.map((command): Expected => {
+    // Rule 7 (and rule 1's repeats) first: an id seen before is answered with the first event.
+    const key =
+      command.type === 'PurchaseBoltOn' ? `p:${command.purchase.purchaseId}` : `m:${command.message.messageId}`;
+    const first = firsts.get(key);
+    if (first) {
+      return sameContent(first.command, command)
+        ? { outcome: 'repeat', first: first.event }
+        : { outcome: 'conflict', first: first.event };
+    }
+    const event =
+      command.type === 'PurchaseBoltOn'
+        ? modelPurchase(command.purchase, tariff, holdings)
+        : modelMessage(command.message, tariff, holdings);
+    firsts.set(key, { command, event });
+    return { outcome: 'new', event };
+  });
+}
+
+function modelPurchase(purchase: BoltOnPurchase, tariff: Tariff, holdings: Map<string, ModelHolding[]>): Summary {
+  const atMs = Date.parse(purchase.purchasedAt);
+  const offer = tariff.boltOns.find((entry) => entry.code === purchase.boltOn && inForceAt(entry, atMs));
+  if (!offer)
+    return { type: 'BoltOnPurchaseRejected', purchaseId: purchase.purchaseId, reason: 'BOLT_ON_NOT_AVAILABLE' };
+  // Rule 1: price and units are the catalogue's.
+  const held = holdings.get(purchase.msisdn) ?? [];
+  held.push({
+    purchaseId: purchase.purchaseId,
+    purchasedAtMs: atMs,
+    units: offer.units,
+    pricePence: offer.pricePence,
+    used: 0,
+  });
+  holdings.set(purchase.msisdn, held);
+  return {
+    type: 'BoltOnPurchased',
+    purchaseId: purchase.purchaseId,
+    boltOn: purchase.boltOn,
+    units: offer.units,
+    pricePence: offer.pricePence,
+  };
+}
+
+function modelMessage(message: MessageSent, tariff: Tariff, holdings: Map<string, ModelHolding[]>): Summary {
+  const { messageId, kind, sender, recipient, roamingCountry } = message;
+  const atMs = Date.parse(message.sentAt);
+  const outbound = sender.network === HOME;
+  // Rule 2: who pays.
+  if (!outbound && recipient.network !== HOME) return { type: 'MessageRejected', messageId, reason: 'NOT_O2_TRAFFIC' };
+  if (kind === 'MMS') {
+    // Rule 3: MMS interconnect with the other party's network.
+    const other = outbound ? recipient.network : sender.network;
+    const interconnected =
+      other === HOME || tariff.mmsInterconnects.some((entry) => entry.network === other && inForceAt(entry, atMs));
+    if (!interconnected) return { type: 'MessageRejected', messageId, reason: 'NO_MMS_INTERCONNECT' };
+    // Rule 4: outbound MMS while roaming.
+    const roamingAllowed =
+      roamingCountry === null ||
+      tariff.mmsRoamingCountries.some((entry) => entry.country === roamingCountry && inForceAt(entry, atMs));
+    if (outbound && !roamingAllowed) return { type: 'MessageRejected', messageId, reason: 'ROAMING_NOT_SUPPORTED' };
+  }
+  if (!outbound) return { type: 'MessageRecorded', messageId };
+  // Rule 5: units first, oldest purchasedAt first (ties: purchaseId), all or none.
+  const needed = tariff.unitsPerMessage[kind];
+  const usable = (holdings.get(sender.msisdn) ?? [])
+    .filter((held) => held.purchasedAtMs <= atMs && held.used < held.units)
+    .sort((a, b) => a.purchasedAtMs - b.purchasedAtMs || (a.purchaseId < b.purchaseId ? -1 : 1));
+  if (sum(usable.map((held) => held.units - held.used)) >= needed) {
+    const allocations: { purchaseId: string; units: number; recognisedPence: number }[] = [];
+    let outstanding = needed;
+    for (const held of usable) {
+      if (outstanding === 0) break;
+      const units = Math.min(outstanding, held.units - held.used);
+      const recognisedPence =
+        floorRecognised(held.pricePence, held.units, held.used + units) -
+        floorRecognised(held.pricePence, held.units, held.used);
+      held.used += units;
+      outstanding -= units;
+      allocations.push({ purchaseId: held.purchaseId, units, recognisedPence });
+    }
+    return { type: 'MessageCharged', messageId, units: needed, pence: 0, allocations };
+  }
+  // Rule 6: otherwise the PAYG price of its kind in force at sentAt.
+  const pence = paygPenceAt(tariff, kind, message.sentAt);
+  if (pence === undefined) throw new Error(`the scenario's tariff has no ${kind} price at ${message.sentAt}`);
+  return { type: 'MessageCharged', messageId, units: 0, pence, allocations: [] };
+}
+
+/** Same content under the same id: every field of the input, instants compared as instants. */
+function sameContent(a: RatingCommand, b: RatingCommand): boolean {
+  if (a.type === 'PurchaseBoltOn' && b.type === 'PurchaseBoltOn') {
+    const [x, y] = [a.purchase, b.purchase];
+    return (
+      x.purchaseId === y.purchaseId &&
+      x.msisdn === y.msisdn &&
+      x.boltOn === y.boltOn &&
+      Date.parse(x.purchasedAt) === Date.parse(y.purchasedAt)
+    );
+  }
+  if (a.type === 'RecordMessageSent' && b.type === 'RecordMessageSent') {
+    const [x, y] = [a.message, b.message];
+    return (
+      x.messageId === y.messageId &&
+      x.kind === y.kind &&
+      Date.parse(x.sentAt) === Date.parse(y.sentAt) &&
+      x.sender.msisdn === y.sender.msisdn &&
+      x.sender.network === y.sender.network &&
+      x.recipient.msisdn === y.recipient.msisdn &&
+      x.recipient.network === y.recipient.network &&
+      (x.roamingCountry ?? null) === (y.roamingCountry ?? null) &&
+      JSON.stringify(x.mms ?? null) === JSON.stringify(y.mms ?? null)
+    );
+  }
+  return false;
+}
+
+/** The ledger's decision in the model's terms: the outcome and the figures of its event. */
+function summaryOfDecision(decision: RatedDecision): Expected | RatedDecision {
+  switch (decision.outcome) {
+    case 'new':
+      return decision.events.length === 1 ? { outcome: 'new', event: summaryOf(decision.events[0]) } : decision;
+    case 'repeat':
+      return { outcome: 'repeat', first: summaryOf(decision.first) };
+    case 'conflict':
+      return { outcome: 'conflict', first: summaryOf(decision.first) };
+    case 'unrated':
+      return decision;
+  }
+}
+
+function summaryOf(event: LedgerEvent): Summary {
+  switch (event.type) {
+    case 'BoltOnPurchased': {
+      const { purchaseId, boltOn, units, pricePence } = event.data;
+      return { type: event.type, purchaseId, boltOn, units, pricePence };
+    }
+    case 'BoltOnPurchaseRejected':
+      return { type: event.type, purchaseId: event.data.purchaseId, reason: event.data.reason };
+    case 'MessageRecorded':
+      return { type: event.type, messageId: event.data.message.messageId };
+    case 'MessageRejected':
+      return { type: event.type, messageId: event.data.message.messageId, reason: event.data.reason };
+    case 'MessageRerated':
+      throw new Error('first ratings never decide a rerating');
+    case 'MessageCharged': {
+      const { message, units, pence, allocations } = event.data;
+      return {
+        type: event.type,
+        messageId: message.messageId,
+        units,
+        pence,
+        allocations: allocations.map(({ purchaseId, units: used, recognisedPence }) => ({
+          purchaseId,
+          units: used,
+          recognisedPence,
+        })),
+      };
+    }
+  }
+}

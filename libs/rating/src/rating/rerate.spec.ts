@@ -1,6 +1,6 @@
 import type { LedgerEvent, MessageRerated } from '@ledger/contracts';
 import type { RatingCommand } from '../commands/rating-command.js';
-import { RatingError } from '../rating.errors.js';
+import { RatingRejectionError } from '../rating.errors.js';
 import { evolve, initialSubscriberState } from '../subscriber/subscriber.state.js';
 import { parseTariff } from '../tariff/tariff.parser.js';
 import {
@@ -185,7 +185,7 @@ describe('rerate (decide again from a date, re-evolving the units)', () => {
         { kind: 'MMS', pricePence: 35, effectiveFrom: '2003-05-01T00:00:00Z', effectiveUntil: null },
       ],
     });
-    expect(() => rerate(stream, noMmsPrice, '2003-04-01T00:00:00Z', RUN)).toThrow(RatingError);
+    expect(() => rerate(stream, noMmsPrice, '2003-04-01T00:00:00Z', RUN)).toThrow(RatingRejectionError);
   });
 
   it('answers nothing for a subscriber with no message from the date', () => {

@@ -1,4 +1,4 @@
-import { RatingError } from '../rating.errors.js';
+import { RatingInvariantError } from '../rating.errors.js';
 import { recognisedPence } from './revenue-recognition.js';
 
 describe('recognisedPence', () => {
@@ -37,6 +37,6 @@ describe('recognisedPence', () => {
     [300, 50, 1.5],
     [Number.MAX_SAFE_INTEGER + 1, 50, 1],
   ])('refuses P=%p, U=%p, c=%p with a typed error', (pricePence, units, usedUnits) => {
-    expect(() => recognisedPence(pricePence, units, usedUnits)).toThrow(RatingError);
+    expect(() => recognisedPence(pricePence, units, usedUnits)).toThrow(RatingInvariantError);
   });
 });

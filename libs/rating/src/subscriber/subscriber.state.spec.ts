@@ -1,6 +1,6 @@
 import type { Allocation, LedgerEvent, MessageFacts } from '@ledger/contracts';
 import { SUBSCRIBER, buyBoltOn, rate, sendMms, sendSms, stateAfter } from '../testing/rating.fixtures.js';
-import { RatingError } from '../rating.errors.js';
+import { RatingInvariantError } from '../rating.errors.js';
 import { evolve, initialSubscriberState } from './subscriber.state.js';
 
 describe('subscriber state', () => {
@@ -54,7 +54,7 @@ describe('subscriber state', () => {
     ['an allocation from an unknown bolt-on', charge('R-9', 1)],
     ['an allocation of more units than remain', charge('R-0001', 51)],
   ])('refuses %s: units never go negative', (_case, event) => {
-    expect(() => evolve(stateAfter([buyBoltOn()]), event)).toThrow(RatingError);
+    expect(() => evolve(stateAfter([buyBoltOn()]), event)).toThrow(RatingInvariantError);
   });
 
   it('gives back the units a rerated message held and takes the ones it holds now', () => {
@@ -71,13 +71,13 @@ describe('subscriber state', () => {
   it('refuses a rerating onto a bolt-on the subscriber does not hold', () => {
     const state = stateAfter([buyBoltOn()]);
     expect(() => evolve(state, rerated([], [{ purchaseId: 'R-9', units: 1, recognisedPence: 0 }]))).toThrow(
-      RatingError,
+      RatingInvariantError,
     );
   });
 
   it('refuses a second purchase under a purchaseId it holds', () => {
     const state = stateAfter([buyBoltOn()]);
-    expect(() => evolve(state, rate(buyBoltOn()))).toThrow(RatingError);
+    expect(() => evolve(state, rate(buyBoltOn()))).toThrow(RatingInvariantError);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Allocation, BoltOnPurchased, LedgerEvent, MessageRerated } from '@ledger/contracts';
-import { RatingError } from '../rating.errors.js';
+import { RatingInvariantError } from '../rating.errors.js';
 
 /** A bolt-on the subscriber bought, and what is left of it. */
 export interface BoltOnHolding {
@@ -43,7 +43,10 @@ export function useAllocations(state: SubscriberState, allocations: readonly All
 
 function holdingOf(state: SubscriberState, { data }: BoltOnPurchased): BoltOnHolding {
   if (state.boltOns.some((holding) => holding.purchaseId === data.purchaseId)) {
-    throw new RatingError('INCONSISTENT_STREAM', `bolt-on ${data.purchaseId} is already held by ${state.msisdn}`);
+    throw new RatingInvariantError(
+      'INCONSISTENT_STREAM',
+      `bolt-on ${data.purchaseId} is already held by ${state.msisdn}`,
+    );
   }
   const { purchaseId, boltOn, units, pricePence, purchasedAt } = data;
   return { purchaseId, boltOn, units, unitsRemaining: units, pricePence, purchasedAt };
@@ -53,7 +56,7 @@ function useUnits(state: SubscriberState, allocation: Allocation): SubscriberSta
   const holding = state.boltOns.find((candidate) => candidate.purchaseId === allocation.purchaseId);
   if (!holding || holding.unitsRemaining < allocation.units) {
     // Units never go negative: a stream that says otherwise is corrupt, not something to fold over.
-    throw new RatingError(
+    throw new RatingInvariantError(
       'INCONSISTENT_STREAM',
       `allocation of ${allocation.units} units from bolt-on ${allocation.purchaseId} exceeds what ${state.msisdn} holds`,
     );
@@ -75,7 +78,7 @@ function reallocate(state: SubscriberState, { data }: MessageRerated): Subscribe
     change.set(purchaseId, (change.get(purchaseId) ?? 0) - units);
   for (const purchaseId of change.keys()) {
     if (!state.boltOns.some((holding) => holding.purchaseId === purchaseId)) {
-      throw new RatingError(
+      throw new RatingInvariantError(
         'INCONSISTENT_STREAM',
         `message ${data.message.messageId} was rerated onto bolt-on ${purchaseId}, which ${state.msisdn} does not hold`,
       );

@@ -27,7 +27,7 @@ export interface RoamingEntry extends EffectivePeriod {
   readonly country: string;
 }
 
-/** Versioned, effective-dated rating configuration (SPEC section 1). */
+/** Versioned, effective-dated rating configuration (docs/CONTRACT.md section 1). */
 export interface Tariff {
   readonly version: string;
   readonly boltOns: readonly BoltOnOffer[];

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { HOME_NETWORK, MESSAGE_KINDS, NETWORKS, describeIssues, instantSchema } from '@ledger/contracts';
+import { HOME_NETWORK, LedgerError, MESSAGE_KINDS, NETWORKS, describeIssues, instantSchema } from '@ledger/contracts';
+import type { TariffErrorCode } from '@ledger/contracts';
 import type { EffectivePeriod, Tariff } from './tariff.model.js';
 
-/** The tariff data is unusable; the message names each bad field path and why. */
-export class TariffError extends Error {
-  readonly code = 'INVALID_TARIFF';
+/** The tariff data (INVALID_TARIFF) or its file (UNREADABLE_TARIFF_FILE) is unusable; the message names each bad field path and why. */
+export class TariffError extends LedgerError {
+  declare readonly code: TariffErrorCode;
 
-  constructor(message: string) {
-    super(message);
-    this.name = 'TariffError';
+  constructor(code: TariffErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
   }
 }
 
@@ -56,7 +56,7 @@ const tariffSchema = z
 /** Validates tariff JSON: shape, whole pence, positive units, sane and non-overlapping periods, PAYG prices without gaps. */
 export function parseTariff(json: unknown): Tariff {
   const parsed = tariffSchema.safeParse(json);
-  if (!parsed.success) throw new TariffError(`invalid tariff: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new TariffError('INVALID_TARIFF', `invalid tariff: ${describeIssues(parsed.error)}`);
   const { version, boltOns, unitsPerMessage, paygPrices, mmsInterconnects, mmsRoamingCountries } = parsed.data;
   return { version, boltOns, unitsPerMessage, paygPrices, mmsInterconnects, mmsRoamingCountries };
 }

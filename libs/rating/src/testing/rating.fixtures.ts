@@ -4,12 +4,13 @@ import { boltOnPurchaseSchema, messageSentSchema } from '@ledger/contracts';
 import type { BoltOnPurchase, LedgerEvent, MessageKind, MessageSent, Network } from '@ledger/contracts';
 import type { PurchaseBoltOn } from '../commands/purchase-bolt-on.command.js';
 import type { RatingCommand } from '../commands/rating-command.js';
-import { idempotencyKeyOf, subscriberOf } from '../commands/rating-command.js';
+import { subscriberOf } from '../commands/rating-command.js';
 import type { RecordMessageSent } from '../commands/record-message-sent.command.js';
-import type { Decision, PriorOutcome } from '../rating/rating.decider.js';
+import type { RatedDecision } from '../rating/decide-all.js';
+import { decideAll } from '../rating/decide-all.js';
 import { decide } from '../rating/rating.decider.js';
 import type { BoltOnHolding, SubscriberState } from '../subscriber/subscriber.state.js';
-import { evolve, initialSubscriberState } from '../subscriber/subscriber.state.js';
+import { initialSubscriberState } from '../subscriber/subscriber.state.js';
 import { DEFAULT_TARIFF_FILE } from '../tariff/default-tariff.js';
 import type { Tariff } from '../tariff/tariff.model.js';
 import { parseTariff } from '../tariff/tariff.parser.js';
@@ -93,42 +94,29 @@ export function rate(command: RatingCommand, state?: SubscriberState, tariff: Ta
   return decision.events[0];
 }
 
-/** The state of the subscriber after each command was rated and recorded in turn. */
+/** The state of the subscriber after each command was rated and recorded in turn; each must be new. */
 export function stateAfter(
   commands: RatingCommand[],
   tariff: Tariff = defaultTariff,
   msisdn = SUBSCRIBER,
 ): SubscriberState {
-  return commands.reduce(
-    (state, command) => evolve(state, rate(command, state, tariff)),
-    initialSubscriberState(msisdn),
-  );
+  const { decisions, streams } = decideAll(commands, new Map(), tariff, new Map());
+  const notNew = decisions.find((decision) => decision.outcome !== 'new');
+  if (notNew) throw new Error(`expected every command to be new, got ${JSON.stringify(notNew)}`);
+  return streams.get(msisdn)?.state ?? initialSubscriberState(msisdn);
 }
 
 /** An in-memory ledger: one stream per subscriber, outcomes looked up globally by idempotency key. */
 export interface LedgerRun {
-  readonly decisions: Decision[];
+  readonly decisions: RatedDecision[];
   readonly streams: Map<string, LedgerEvent[]>;
   readonly states: Map<string, SubscriberState>;
 }
 
 export function runLedger(commands: readonly RatingCommand[], tariff: Tariff): LedgerRun {
-  const run: LedgerRun = { decisions: [], streams: new Map(), states: new Map() };
-  const outcomes = new Map<string, PriorOutcome>();
-  for (const command of commands) {
-    const msisdn = subscriberOf(command);
-    let state = run.states.get(msisdn) ?? initialSubscriberState(msisdn);
-    const decision = decide(command, state, tariff, outcomes.get(idempotencyKeyOf(command)));
-    run.decisions.push(decision);
-    if (decision.outcome !== 'new') continue;
-    const stream = run.streams.get(msisdn) ?? [];
-    for (const event of decision.events) {
-      stream.push(event);
-      state = evolve(state, event);
-      outcomes.set(idempotencyKeyOf(command), { event });
-    }
-    run.streams.set(msisdn, stream);
-    run.states.set(msisdn, state);
-  }
-  return run;
+  const decided = decideAll(commands, new Map(), tariff, new Map());
+  const streams = new Map<string, LedgerEvent[]>();
+  for (const { msisdn, event } of decided.events) streams.set(msisdn, [...(streams.get(msisdn) ?? []), event]);
+  const states = new Map([...decided.streams].map(([msisdn, { state }]) => [msisdn, state]));
+  return { decisions: decided.decisions, streams, states };
 }

@@ -28,9 +28,13 @@ import {
 import { boltOnPurchaseSchema, instantSchema, msisdnSchema, type PurchaseEvent } from '@ledger/contracts';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { AllowRoles } from '../../auth/api-key.guard.js';
-import { parseRequest } from '../../common-http.js';
-import { API_KEY_SCHEME, ApiInvalidRequestResponse, ApiKeyErrorResponses } from '../../openapi/api-docs.decorators.js';
+import { AllowRoles } from '@ledger/app/platform/http/api-key.guard.js';
+import { parseRequest } from '@ledger/app/platform/http/common-http.js';
+import {
+  API_KEY_SCHEME,
+  ApiInvalidRequestResponse,
+  ApiKeyErrorResponses,
+} from '@ledger/app/platform/http/openapi/api-docs.decorators.js';
 import { GetBalanceQuery } from '../application/get-balance.query.js';
 import { PurchaseBoltOnCommand } from '../application/purchase-bolt-on.command.js';
 import {

@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { Decision } from '../../rating/application/ledger-writer.service.js';
-import { inTransaction, type Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { LedgerWriter } from '../../rating/application/ledger-writer.service.js';
-import { retryOnConflict } from '../../rating/application/retry-on-conflict.js';
+import type { Decision } from '@ledger/app/rating/application/ledger-writer.service.js';
+import { inTransaction, type Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { LedgerWriter } from '@ledger/app/rating/application/ledger-writer.service.js';
+import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
 import { PurchaseBoltOnCommand } from './purchase-bolt-on.command.js';
 
 @CommandHandler(PurchaseBoltOnCommand)

@@ -6,7 +6,7 @@ import {
   type MessageRejectionReason,
   type Network,
 } from '@ledger/contracts';
-import type { ChargeStatus } from '../charge.js';
+import type { ChargeStatus } from '../read-model/charge.js';
 
 // Written as records so that the compiler notices a status or reason the documentation does not list.
 const CHARGE_STATUSES = Object.keys({ CHARGED: true, RECORDED: true, REJECTED: true } satisfies Record<
@@ -37,7 +37,7 @@ export class AllocationDto {
   units!: number;
 }
 
-/** A charge as SPEC section 5 shows it: the facts of the message and how it was rated. */
+/** A charge as docs/CONTRACT.md section 5 shows it: the facts of the message and how it was rated. */
 export class ChargeDto {
   @ApiProperty({ description: 'The idempotency key of the message.', example: 'MMSC1-20030402-000017' })
   messageId!: string;

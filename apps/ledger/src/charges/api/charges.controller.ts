@@ -3,16 +3,16 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { instantSchema, msisdnSchema } from '@ledger/contracts';
 import { z } from 'zod';
-import { AllowRoles } from '../../auth/api-key.guard.js';
-import { parseRequest } from '../../common-http.js';
-import { CURSOR_CODEC, type CursorCodec } from '../../cursor.js';
+import { AllowRoles } from '@ledger/app/platform/http/api-key.guard.js';
+import { parseRequest } from '@ledger/app/platform/http/common-http.js';
+import { CURSOR_CODEC, type CursorCodec } from '@ledger/app/platform/http/cursor.js';
 import {
   API_KEY_SCHEME,
   ApiInvalidRequestResponse,
   ApiKeyErrorResponses,
   ApiNotFoundErrorResponse,
   ApiPageQueries,
-} from '../../openapi/api-docs.decorators.js';
+} from '@ledger/app/platform/http/openapi/api-docs.decorators.js';
 import { CHARGE_EXAMPLE, CHARGES_PAGE_EXAMPLE, ChargeDto, ChargesPageDto } from './charge.dto.js';
 import { GetChargeQuery } from '../application/get-charge.query.js';
 import { GetChargesQuery, isChargesPosition } from '../application/get-charges.query.js';

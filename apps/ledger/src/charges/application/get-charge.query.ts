@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { chargeOf, type Charge, type ChargeEventRow } from '../charge.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { chargeOf, type Charge, type ChargeEventRow } from '../read-model/charge.js';
 
 export class GetChargeQuery extends Query<Charge | null> {
   constructor(readonly messageId: string) {

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Charge } from '../../charges/charge.js';
+import type { Charge } from '@ledger/app/charges/read-model/charge.js';
 import type { InterconnectTraffic } from '../application/get-interconnect.query.js';
 import type { Revenue } from '../application/get-revenue.query.js';
 import { toCsv } from '../csv.js';

@@ -3,11 +3,11 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { AllowRoles } from '../../auth/api-key.guard.js';
-import { ChargesPageDto } from '../../charges/api/charge.dto.js';
-import { isChargesPosition } from '../../charges/application/get-charges.query.js';
-import { parseRequest } from '../../common-http.js';
-import { CURSOR_CODEC, type CursorCodec } from '../../cursor.js';
+import { AllowRoles } from '@ledger/app/platform/http/api-key.guard.js';
+import { ChargesPageDto } from '@ledger/app/charges/api/charge.dto.js';
+import { isChargesPosition } from '@ledger/app/charges/application/get-charges.query.js';
+import { parseRequest } from '@ledger/app/platform/http/common-http.js';
+import { CURSOR_CODEC, type CursorCodec } from '@ledger/app/platform/http/cursor.js';
 import {
   API_KEY_SCHEME,
   ApiDateRangeQueries,
@@ -15,11 +15,11 @@ import {
   ApiJsonOrCsvOkResponse,
   ApiKeyErrorResponses,
   ApiPageQueries,
-} from '../../openapi/api-docs.decorators.js';
+} from '@ledger/app/platform/http/openapi/api-docs.decorators.js';
 import { GetInterconnectMessagesQuery } from '../application/get-interconnect-messages.query.js';
 import { GetInterconnectQuery, PARTNER_NETWORKS } from '../application/get-interconnect.query.js';
 import { GetRevenueQuery } from '../application/get-revenue.query.js';
-import { checkDateRange, dateRangeShape, utcDateSchema } from '../utc-days.js';
+import { checkDateRange, dateRangeShape, utcDateSchema } from '@ledger/app/platform/http/utc-days.js';
 import { csvReply, interconnectCsv, interconnectMessagesCsv, revenueCsv, wantsCsv } from './finance-csv.js';
 import {
   INTERCONNECT_CSV_EXAMPLE,
@@ -48,7 +48,7 @@ const messagesParams = z
   .strict();
 const partnerNetwork = z.enum(PARTNER_NETWORKS);
 
-/** SPEC sections 4 and 5 for the finance team: JSON, or CSV on `Accept: text/csv` or `?format=csv`. */
+/** docs/CONTRACT.md sections 4 and 5 for the finance team: JSON, or CSV on `Accept: text/csv` or `?format=csv`. */
 @Controller('v1/finance')
 @AllowRoles(['finance'])
 @ApiTags('finance')
@@ -64,7 +64,7 @@ export class FinanceController {
   @ApiOperation({
     summary: 'Revenue per UTC day: bolt-on sales, PAYG, recognised bolt-on revenue, and deferred revenue',
     description:
-      'Roles: finance, admin. SPEC section 4. deferredPence is as at the end of `to`; in CSV, each day carries its ' +
+      'Roles: finance, admin. docs/CONTRACT.md section 4. deferredPence is as at the end of `to`; in CSV, each day carries its ' +
       'own deferred balance and a final total row.',
   })
   @ApiDateRangeQueries()

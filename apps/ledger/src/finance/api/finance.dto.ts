@@ -2,10 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { Network } from '@ledger/contracts';
 import { PARTNER_NETWORKS } from '../application/get-interconnect.query.js';
 import type { Revenue } from '../application/get-revenue.query.js';
-import { CHARGE_EXAMPLE, type ChargesPageDto } from '../../charges/api/charge.dto.js';
+import { CHARGE_EXAMPLE, type ChargesPageDto } from '@ledger/app/charges/api/charge.dto.js';
 import { interconnectCsv, interconnectMessagesCsv, revenueCsv } from './finance-csv.js';
 
-/** SPEC section 4 revenue figures, in integer pence. */
+/** docs/CONTRACT.md section 4 revenue figures, in integer pence. */
 export class RevenueFiguresDto {
   @ApiProperty({
     type: 'integer',

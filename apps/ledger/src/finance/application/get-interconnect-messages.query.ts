@@ -1,16 +1,16 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Network } from '@ledger/contracts';
-import type { Charge } from '../../charges/charge.js';
+import type { Charge } from '@ledger/app/charges/read-model/charge.js';
 import {
   toChargesPage,
   type ChargesPage,
   type ChargesPageRow,
   type ChargesPosition,
-} from '../../charges/application/get-charges.query.js';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { endOfDay, startOfDay } from '../utc-days.js';
+} from '@ledger/app/charges/application/get-charges.query.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 
 export type InterconnectDirection = 'outbound' | 'inbound';
 

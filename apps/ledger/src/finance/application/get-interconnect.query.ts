@@ -1,12 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { HOME_NETWORK, NETWORKS, type MessageKind, type Network } from '@ledger/contracts';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { endOfDay, startOfDay } from '../utc-days.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 import { toSafeInteger } from './sql-numbers.js';
 
-/** Every network but the home one, in the order of SPEC section 2. */
+/** Every network but the home one, in the order of docs/CONTRACT.md section 2. */
 export const PARTNER_NETWORKS = NETWORKS.filter((network) => network !== HOME_NETWORK);
 
 export interface InterconnectTraffic {
@@ -39,7 +39,7 @@ interface TrafficRow {
   messages: string;
 }
 
-/** Outbound is what was CHARGED, inbound what was RECORDED; rejected messages are not traffic (SPEC section 4). */
+/** Outbound is what was CHARGED, inbound what was RECORDED; rejected messages are not traffic (docs/CONTRACT.md section 4). */
 @QueryHandler(GetInterconnectQuery)
 export class GetInterconnectHandler implements IQueryHandler<GetInterconnectQuery> {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}

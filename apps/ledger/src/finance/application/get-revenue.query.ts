@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { endOfDay, startOfDay } from '../utc-days.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 import { toSafeInteger } from './sql-numbers.js';
 
 export interface RevenueFigures {
@@ -24,7 +24,7 @@ export interface Revenue {
   deferredPence: number;
 }
 
-/** SPEC section 4 revenue for every UTC day from `from` to `to`, both included. */
+/** docs/CONTRACT.md section 4 revenue for every UTC day from `from` to `to`, both included. */
 export class GetRevenueQuery extends Query<Revenue> {
   constructor(
     readonly from: string,

@@ -1,19 +1,18 @@
 import { Controller, Get, Inject, Query as QueryParams } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { QueryBus } from '@nestjs/cqrs';
 import { z } from 'zod';
-import { AllowRoles } from '../../auth/api-key.guard.js';
-import { parseRequest } from '../../common-http.js';
-import { CURSOR_CODEC, type CursorCodec } from '../../cursor.js';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
+import { AllowRoles } from '@ledger/app/platform/http/api-key.guard.js';
+import { parseRequest } from '@ledger/app/platform/http/common-http.js';
+import { CURSOR_CODEC, type CursorCodec } from '@ledger/app/platform/http/cursor.js';
 import {
   API_KEY_SCHEME,
   ApiInvalidRequestResponse,
   ApiKeyErrorResponses,
   ApiPageQueries,
-} from '../../openapi/api-docs.decorators.js';
-import { LedgerConsumer } from '../infrastructure/ledger-consumer.service.js';
-import { RejectionsRepository } from '../infrastructure/rejections.repository.js';
+} from '@ledger/app/platform/http/openapi/api-docs.decorators.js';
+import { GetRejectionsQuery } from '@ledger/app/rejections/application/get-rejections.query.js';
+import { GetIngestPositionsQuery } from '../application/get-ingest-positions.query.js';
 import {
   INGEST_POSITIONS_EXAMPLE,
   IngestPositionsDto,
@@ -38,9 +37,7 @@ const isRejectionPosition = (value: unknown): value is { id: string } =>
 @ApiKeyErrorResponses()
 export class IngestController {
   constructor(
-    private readonly consumer: LedgerConsumer,
-    private readonly rejections: RejectionsRepository,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly queries: QueryBus,
     @Inject(CURSOR_CODEC) private readonly cursors: CursorCodec,
   ) {}
 
@@ -55,7 +52,7 @@ export class IngestController {
     example: INGEST_POSITIONS_EXAMPLE,
   })
   async ingest(): Promise<IngestPositionsDto> {
-    return { partitions: await this.consumer.positions() };
+    return { partitions: await this.queries.execute(new GetIngestPositionsQuery()) };
   }
 
   @Get('rejections')
@@ -69,14 +66,9 @@ export class IngestController {
   async list(@QueryParams() params: Record<string, unknown>): Promise<RejectionsPageDto> {
     const { limit, cursor } = parseRequest(pageParams, params, 'query parameters');
     const after = cursor ? BigInt(this.cursors.decode(cursor, isRejectionPosition).id) : 0n;
-    const client = await this.pool.connect();
-    try {
-      const rows = await this.rejections.page(client, after, limit + 1);
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > limit && last ? this.cursors.encode({ id: last.id }) : null };
-    } finally {
-      client.release();
-    }
+    const rows = await this.queries.execute(new GetRejectionsQuery(after, limit + 1));
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? this.cursors.encode({ id: last.id }) : null };
   }
 }

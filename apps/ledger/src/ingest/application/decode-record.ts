@@ -2,7 +2,7 @@ import { boltOnPurchaseSchema, describeIssues, messageSentSchema, TOPICS } from 
 import type { RatingCommand } from '@ledger/rating';
 import type { z } from 'zod';
 
-/** Larger than any honest record of SPEC section 2. */
+/** Larger than any honest record of docs/CONTRACT.md section 2. */
 export const MAX_RECORD_BYTES = 64 * 1024;
 
 export type RecordKind = typeof TOPICS.messageSent | typeof TOPICS.boltOnPurchased;

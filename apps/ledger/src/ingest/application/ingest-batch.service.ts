@@ -1,27 +1,36 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { deadLetterTopic } from '@ledger/contracts';
-import { inTransaction, type Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { LedgerMetrics } from '../../observability/ledger-metrics.js';
-import { LedgerWriter, type RatingRequest } from '../../rating/application/ledger-writer.service.js';
-import { retryOnConflict } from '../../rating/application/retry-on-conflict.js';
+import { inTransaction, type Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
+import {
+  LedgerWriter,
+  type Decision,
+  type RatingRequest,
+} from '@ledger/app/rating/application/ledger-writer.service.js';
+import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
 import { IngestOffsetsRepository } from '../infrastructure/ingest-offsets.repository.js';
-import { RejectionsRepository } from '../infrastructure/rejections.repository.js';
-import type { KafkaMessage, TopicNames } from '../infrastructure/kafka.js';
+import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
+import { TOPIC_NAMES, type KafkaMessage, type TopicNames } from '@ledger/app/platform/kafka/kafka.js';
 import { decodeRecord, type DecodedRecord } from './decode-record.js';
-import type { RecordOrigin, Rejection } from './record-origin.js';
+import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
 
 export interface DeadLetterSink {
   send(topic: string, records: readonly { origin: RecordOrigin; reason: string; detail: string }[]): Promise<void>;
 }
 
 export const DEAD_LETTER_SINK = Symbol('DEAD_LETTER_SINK');
-export const TOPIC_NAMES = Symbol('TOPIC_NAMES');
 
 interface DecodedMessage {
   offset: bigint;
   origin: RecordOrigin;
   decoded: DecodedRecord;
+}
+
+interface SliceOutcome {
+  fresh: readonly DecodedMessage[];
+  decisions: readonly Decision[];
+  unreadable: readonly Rejection[];
 }
 
 /**
@@ -47,8 +56,16 @@ export class IngestBatchService {
   async record(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
     const started = performance.now();
+    const decoded = this.decodeSlice(topic, partition, messages);
+    await this.sendDeadLetters(topic, partition, decoded);
+    const recorded = await this.recordFresh(topic, partition, decoded);
+    this.report(topic, partition, messages, recorded, (performance.now() - started) / 1000);
+    return recorded.fresh.length;
+  }
+
+  private decodeSlice(topic: string, partition: number, messages: readonly KafkaMessage[]): DecodedMessage[] {
     const kind = this.topics.kindOf(topic);
-    const decoded: DecodedMessage[] = messages.map((message) => ({
+    return messages.map((message) => ({
       offset: BigInt(message.offset),
       origin: {
         source: 'kafka',
@@ -60,14 +77,19 @@ export class IngestBatchService {
       },
       decoded: decodeRecord(kind, message.value),
     }));
-    // Dead letters go out before the commit: a crash between the two repeats a dead letter, never loses one.
-    if (decoded.some((entry) => !entry.decoded.readable)) {
-      const alreadyRecorded = await this.offsets.read(this.pool, topic, partition);
-      const unreadable = decoded.filter((entry) => entry.offset >= alreadyRecorded).flatMap(asRejection);
-      if (unreadable.length > 0) await this.deadLetters.send(deadLetterTopic(topic), unreadable);
-    }
+  }
 
-    const { fresh, decisions, unreadable } = await retryOnConflict(
+  /** Dead letters go out before the commit: a crash between the two repeats a dead letter, never loses one. */
+  private async sendDeadLetters(topic: string, partition: number, decoded: readonly DecodedMessage[]): Promise<void> {
+    if (!decoded.some((entry) => !entry.decoded.readable)) return;
+    const alreadyRecorded = await this.offsets.read(this.pool, topic, partition);
+    const unreadable = decoded.filter((entry) => entry.offset >= alreadyRecorded).flatMap(asRejection);
+    if (unreadable.length > 0) await this.deadLetters.send(deadLetterTopic(topic), unreadable);
+  }
+
+  /** In one transaction: lock the partition's offset, rate what is new, keep what cannot be read, advance. */
+  private recordFresh(topic: string, partition: number, decoded: readonly DecodedMessage[]): Promise<SliceOutcome> {
+    return retryOnConflict(
       () =>
         inTransaction(this.pool, async (client) => {
           const next = await this.offsets.lock(client, topic, partition);
@@ -84,7 +106,15 @@ export class IngestBatchService {
         }),
       (error) => this.logger.debug(`${topic}[${partition}] lost a race (${error.message}); deciding again`),
     );
-    const seconds = (performance.now() - started) / 1000;
+  }
+
+  private report(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+    { fresh, decisions, unreadable }: SliceOutcome,
+    seconds: number,
+  ): void {
     this.metrics.sliceCommitted({
       topic,
       size: messages.length,
@@ -103,7 +133,6 @@ export class IngestBatchService {
       recorded: fresh.length,
       ms: Math.round(seconds * 1000),
     });
-    return fresh.length;
   }
 }
 

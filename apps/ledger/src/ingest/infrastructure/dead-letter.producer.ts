@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DeadLetterSink } from '../application/ingest-batch.service.js';
-import type { RecordOrigin } from '../application/record-origin.js';
-import { createReliableProducer, KAFKA, type Kafka, type Producer } from './kafka.js';
+import type { RecordOrigin } from '@ledger/app/rejections/read-model/record-origin.js';
+import { createReliableProducer, KAFKA, type Kafka, type Producer } from '@ledger/app/platform/kafka/kafka.js';
 
 /** Copies each unreadable record to `<topic>.dlq`, with the reason and where it came from in headers. */
 @Injectable()

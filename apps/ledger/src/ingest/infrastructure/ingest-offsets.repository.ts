@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool, PoolClient } from '../../database/database.js';
+import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
 
 export interface StoredOffset {
   topic: string;

@@ -1,10 +1,20 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
-import type { Pool } from '../../database/database.js';
-import { PG_POOL } from '../../database/database.module.js';
-import { IngestBatchService, TOPIC_NAMES } from '../application/ingest-batch.service.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { CommandBus } from '@nestjs/cqrs';
+import { RecordSliceCommand } from '../application/record-slice.command.js';
 import { IngestOffsetsRepository } from './ingest-offsets.repository.js';
-import { KAFKA, type Admin, type Consumer, type EachBatchPayload, type Kafka, type TopicNames } from './kafka.js';
+import {
+  KAFKA,
+  TOPIC_NAMES,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type TopicNames,
+} from '@ledger/app/platform/kafka/kafka.js';
+import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 
 /** Records per transaction: large enough to amortise the commit, small enough to heartbeat often. */
 const SLICE = 2000;
@@ -27,9 +37,6 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private joined = false;
-  private topicsCreated!: () => void;
-  /** Settles once the service's topics exist; the rated-message relay waits on it. */
-  readonly topicsReady = new Promise<void>((resolve) => (this.topicsCreated = resolve));
   private crashed: Error | null = null;
 
   constructor(
@@ -38,7 +45,8 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly offsets: IngestOffsetsRepository,
-    private readonly ingest: IngestBatchService,
+    private readonly commands: CommandBus,
+    private readonly topicsReady: TopicsReady,
   ) {
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
@@ -59,7 +67,7 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     await this.admin.connect();
     await this.ensureTopics();
-    this.topicsCreated();
+    this.topicsReady.markReady();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
       this.logger.log({
@@ -119,7 +127,7 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     for (let start = 0; start < batch.messages.length; start += SLICE) {
       if (!payload.isRunning() || payload.isStale()) return;
       const slice = batch.messages.slice(start, start + SLICE);
-      await this.ingest.record(batch.topic, batch.partition, slice);
+      await this.commands.execute(new RecordSliceCommand(batch.topic, batch.partition, slice));
       payload.resolveOffset(slice[slice.length - 1].offset);
       await payload.heartbeat();
     }

@@ -2,26 +2,25 @@ import { Inject, Injectable } from '@nestjs/common';
 import { streamOf, type LedgerEvent } from '@ledger/contracts';
 import { PostgresEventStore, type NewEvent } from '@ledger/event-store';
 import {
-  decide,
-  evolve,
+  decideAll,
   idempotencyKeyOf,
   subscriberOf,
-  RatingError,
-  type Decision as RatingDecision,
+  type DecidedEvent,
   type PriorOutcome,
+  type RatedDecision,
   type RatingCommand,
   type Tariff,
 } from '@ledger/rating';
-import type { PoolClient } from '../../database/database.js';
-import type { RecordOrigin, Rejection } from '../../ingest/application/record-origin.js';
-import { RejectionsRepository } from '../../ingest/infrastructure/rejections.repository.js';
-import { PROJECTIONS, type Projection } from '../../projections/projection.js';
-import { OutboxRepository } from '../../rated-feed/outbox.repository.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
+import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
+import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
+import { OutboxRepository } from '@ledger/app/rated-feed/read-model/outbox.repository.js';
 import { SubscriberStateRepository } from '../infrastructure/subscriber-state.repository.js';
 import { TARIFF } from '../infrastructure/tariff.provider.js';
 
 /** The rating decision, or why the tariff could not rate the input at all. */
-export type Decision = RatingDecision | { outcome: 'unrated'; reason: string; detail: string };
+export type Decision = RatedDecision;
 
 export interface RatingRequest {
   readonly command: RatingCommand;
@@ -31,6 +30,7 @@ export interface RatingRequest {
 /**
  * Where a charge is decided: loads each subscriber once, decides every request in order, appends
  * the events with the versions it expects, and projects them, all in the caller's transaction.
+ * An invariant violation from rating throws and fails the caller's transaction; only rejections are kept.
  */
 @Injectable()
 export class LedgerWriter {
@@ -44,65 +44,52 @@ export class LedgerWriter {
   ) {}
 
   async rate(client: PoolClient, requests: readonly RatingRequest[]): Promise<Decision[]> {
-    const keys = requests.map(({ command }) => idempotencyKeyOf(command));
-    const stored = await this.eventStore.findByIdempotencyKeys(client, keys);
-    const priors = new Map<string, PriorOutcome>();
-    for (const [key, { type, data }] of stored) priors.set(key, { event: { type, data } as LedgerEvent });
-    const subscribers = await this.subscribers.load(client, [
-      ...new Set(requests.map(({ command }) => subscriberOf(command))),
-    ]);
+    const commands = requests.map(({ command }) => command);
+    const priors = await this.priorsOf(client, commands);
+    const streams = await this.subscribers.load(client, [...new Set(commands.map(subscriberOf))]);
+    const { decisions, events } = decideAll(commands, streams, this.tariff, priors);
 
-    const decisions: Decision[] = [];
-    const appended: NewEvent[] = [];
-    const events: LedgerEvent[] = [];
-    const rejections: Rejection[] = [];
-    requests.forEach(({ command, origin }, index) => {
-      const key = keys[index];
-      const subscriber = subscribers.get(subscriberOf(command))!;
-      let decision: Decision;
-      try {
-        decision = decide(command, subscriber.state, this.tariff, priors.get(key));
-      } catch (error) {
-        // A rule the tariff cannot answer (e.g. no price in force that day) rejects this input, not the batch.
-        if (!(error instanceof RatingError)) throw error;
-        rejections.push({ origin, reason: error.code, detail: error.message });
-        decisions.push({ outcome: 'unrated', reason: error.code, detail: error.message });
-        return;
-      }
-      decisions.push(decision);
-      if (decision.outcome === 'conflict') {
-        rejections.push({
-          origin,
-          reason: decision.reason,
-          detail: `${key} was recorded before with other content; the first stands`,
-        });
-        return;
-      }
-      if (decision.outcome === 'repeat') return;
-      for (const event of decision.events) {
-        subscriber.state = evolve(subscriber.state, event);
-        subscriber.version += 1;
-        appended.push({
-          streamId: streamOf(subscriber.state.msisdn),
-          streamVersion: subscriber.version,
-          type: event.type,
-          idempotencyKey: key,
-          data: event.data,
-        });
-        events.push(event);
-        priors.set(key, { event });
-        const rejection = ratingRejection(event, origin);
-        if (rejection) rejections.push(rejection);
-      }
-    });
-
-    const positions = await this.eventStore.append(client, appended);
-    const recorded = events.map((event, index) => ({ globalPosition: positions[index], event }));
+    const positions = await this.eventStore.append(client, events.map(toNewEvent));
+    const recorded = events.map(({ event }, index) => ({ globalPosition: positions[index], event }));
     for (const projection of this.projections) await projection.apply(client, recorded);
     await this.outbox.enqueue(client, recorded);
-    await this.rejections.record(client, rejections);
+    await this.rejections.record(client, rejectionsOf(requests, decisions, events));
     return decisions;
   }
+
+  private async priorsOf(client: PoolClient, commands: readonly RatingCommand[]): Promise<Map<string, PriorOutcome>> {
+    const stored = await this.eventStore.findByIdempotencyKeys(client, commands.map(idempotencyKeyOf));
+    const priors = new Map<string, PriorOutcome>();
+    for (const [key, { type, data }] of stored) priors.set(key, { event: { type, data } as LedgerEvent });
+    return priors;
+  }
+}
+
+function toNewEvent({ msisdn, streamVersion, idempotencyKey, event }: DecidedEvent): NewEvent {
+  return { streamId: streamOf(msisdn), streamVersion, type: event.type, idempotencyKey, data: event.data };
+}
+
+/** The inputs set aside, in request order: unrated ones, conflicting repeats, and rating's own rejections. */
+function rejectionsOf(
+  requests: readonly RatingRequest[],
+  decisions: readonly Decision[],
+  events: readonly DecidedEvent[],
+): Rejection[] {
+  const rejections: Rejection[] = [];
+  let next = 0;
+  decisions.forEach((decision, index) => {
+    const { origin, command } = requests[index];
+    if (decision.outcome === 'unrated') rejections.push({ origin, reason: decision.reason, detail: decision.detail });
+    if (decision.outcome === 'conflict') {
+      const detail = `${idempotencyKeyOf(command)} was recorded before with other content; the first stands`;
+      rejections.push({ origin, reason: decision.reason, detail });
+    }
+    for (; next < events.length && events[next].commandIndex === index; next += 1) {
+      const rejection = ratingRejection(events[next].event, origin);
+      if (rejection) rejections.push(rejection);
+    }
+  });
+  return rejections;
 }
 
 function ratingRejection(event: LedgerEvent, origin: RecordOrigin): Rejection | null {

@@ -1,21 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { streamOf, formatInstant } from '@ledger/contracts';
+import { streamOf } from '@ledger/contracts';
 import { initialSubscriberState, type BoltOnHolding, type SubscriberState } from '@ledger/rating';
-import type { PoolClient } from '../../database/database.js';
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import { holdingOf, holdingsWithUnitsLeft } from '@ledger/app/bolt-ons/read-model/bolt-on-queries.js';
 
 export interface LoadedSubscriber {
   state: SubscriberState;
   version: number;
-}
-
-interface HoldingRow {
-  msisdn: string;
-  purchase_id: string;
-  bolt_on: string;
-  units: number;
-  units_remaining: number;
-  price_pence: number;
-  purchased_at: Date;
 }
 
 /**
@@ -40,24 +31,10 @@ export class SubscriberStateRepository {
       values: [msisdns.map(streamOf)],
     });
     const versionByStream = new Map(versions.rows.map((row) => [row.stream_id, row.version]));
-    const holdings = await client.query<HoldingRow>({
-      name: 'subscriber-holdings',
-      text: `SELECT msisdn, purchase_id, bolt_on, units, units_remaining, price_pence, purchased_at FROM bolt_ons
-             WHERE msisdn = ANY($1::text[]) AND units_remaining > 0
-             ORDER BY purchased_at, purchase_id`,
-      values: [msisdns],
-    });
     const holdingsBySubscriber = new Map<string, BoltOnHolding[]>();
-    for (const row of holdings.rows) {
+    for (const row of await holdingsWithUnitsLeft(client, msisdns)) {
       const list = holdingsBySubscriber.get(row.msisdn) ?? [];
-      list.push({
-        purchaseId: row.purchase_id,
-        boltOn: row.bolt_on,
-        units: row.units,
-        unitsRemaining: row.units_remaining,
-        pricePence: row.price_pence,
-        purchasedAt: formatInstant(row.purchased_at),
-      });
+      list.push(holdingOf(row));
       holdingsBySubscriber.set(row.msisdn, list);
     }
     for (const msisdn of msisdns) {

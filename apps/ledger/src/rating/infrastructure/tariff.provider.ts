@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Provider } from '@nestjs/common';
-import { DEFAULT_TARIFF_FILE, parseTariff, type Tariff } from '@ledger/rating';
-import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
+import { DEFAULT_TARIFF_FILE, parseTariff, TariffError, type Tariff } from '@ledger/rating';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 
 export const TARIFF = Symbol('TARIFF');
 
@@ -11,12 +11,20 @@ export function loadTariffFile(file: string): Tariff {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`TARIFF_FILE ${file} cannot be read as JSON: ${(error as Error).message}`, { cause: error });
+    throw new TariffError(
+      'UNREADABLE_TARIFF_FILE',
+      `TARIFF_FILE ${file} cannot be read as JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     return parseTariff(json);
   } catch (error) {
-    throw new Error(`TARIFF_FILE ${file} is not a valid tariff: ${(error as Error).message}`, { cause: error });
+    throw new TariffError('INVALID_TARIFF', `TARIFF_FILE ${file} is not a valid tariff: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -1,0 +1,63 @@
+import { formatInstant } from '@ledger/contracts';
+import type { BoltOnHolding } from '@ledger/rating';
+import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
+
+/** A bolt_ons row as its queries read it: the one row type of the bolt-ons read model. */
+export interface BoltOnRow {
+  msisdn: string;
+  purchase_id: string;
+  bolt_on: string;
+  units: number;
+  units_remaining: number;
+  price_pence: number;
+  purchased_at: Date;
+}
+
+export function holdingOf(row: Omit<BoltOnRow, 'msisdn'>): BoltOnHolding {
+  return {
+    purchaseId: row.purchase_id,
+    boltOn: row.bolt_on,
+    units: row.units,
+    unitsRemaining: row.units_remaining,
+    pricePence: row.price_pence,
+    purchasedAt: formatInstant(row.purchased_at),
+  };
+}
+
+/** The bolt-ons with units left of each subscriber, oldest first: what rating draws on. */
+export async function holdingsWithUnitsLeft(client: PoolClient, msisdns: readonly string[]): Promise<BoltOnRow[]> {
+  const result = await client.query<BoltOnRow>({
+    name: 'subscriber-holdings',
+    text: `SELECT msisdn, purchase_id, bolt_on, units, units_remaining, price_pence, purchased_at FROM bolt_ons
+           WHERE msisdn = ANY($1::text[]) AND units_remaining > 0
+           ORDER BY purchased_at, purchase_id`,
+    values: [msisdns],
+  });
+  return result.rows;
+}
+
+/** A subscriber's bolt-ons as they stand now. */
+export async function boltOnsNow(pool: Pool, msisdn: string): Promise<Omit<BoltOnRow, 'msisdn'>[]> {
+  const result = await pool.query<Omit<BoltOnRow, 'msisdn'>>({
+    name: 'balance-now',
+    text: `SELECT purchase_id, bolt_on, units, units_remaining, price_pence, purchased_at FROM bolt_ons
+           WHERE msisdn = $1 ORDER BY purchased_at, purchase_id`,
+    values: [msisdn],
+  });
+  return result.rows;
+}
+
+/** Purchases with purchasedAt <= at, less the units used by messages with sentAt <= at. */
+export async function boltOnsAsAt(pool: Pool, msisdn: string, at: string): Promise<Omit<BoltOnRow, 'msisdn'>[]> {
+  const result = await pool.query<Omit<BoltOnRow, 'msisdn'>>({
+    name: 'balance-as-at',
+    text: `SELECT b.purchase_id, b.bolt_on, b.units, b.price_pence, b.purchased_at,
+                  b.units - COALESCE((SELECT sum(a.units) FROM allocations a
+                                      WHERE a.purchase_id = b.purchase_id AND a.sent_at <= $2), 0)::int AS units_remaining
+           FROM bolt_ons b
+           WHERE b.msisdn = $1 AND b.purchased_at <= $2
+           ORDER BY b.purchased_at, b.purchase_id`,
+    values: [msisdn, at],
+  });
+  return result.rows;
+}

@@ -1,0 +1,58 @@
+import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import type { Projection, RecordedEvent } from '@ledger/app/read-models/projection.js';
+
+/**
+ * Every bolt-on bought, with the units still left and the revenue recognised so far. It is also
+ * the rating snapshot: the bolt-ons with units left are what the next message can draw on.
+ */
+export class BoltOnsProjection implements Projection {
+  readonly name = 'bolt-ons';
+  readonly tables = ['bolt_ons'];
+
+  async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    const purchases = events.flatMap(({ event, globalPosition }) =>
+      event.type === 'BoltOnPurchased' ? [{ ...event.data, globalPosition }] : [],
+    );
+    if (purchases.length > 0) {
+      await client.query({
+        name: 'bolt-ons-insert',
+        text: `INSERT INTO bolt_ons (purchase_id, msisdn, bolt_on, units, units_remaining, price_pence, purchased_at, global_position)
+               SELECT p, m, b, u, u, pp, at, g
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::timestamptz[], $7::bigint[])
+                 AS t(p, m, b, u, pp, at, g)`,
+        values: [
+          purchases.map((purchase) => purchase.purchaseId),
+          purchases.map((purchase) => purchase.msisdn),
+          purchases.map((purchase) => purchase.boltOn),
+          purchases.map((purchase) => purchase.units),
+          purchases.map((purchase) => purchase.pricePence),
+          purchases.map((purchase) => purchase.purchasedAt),
+          purchases.map((purchase) => purchase.globalPosition.toString()),
+        ],
+      });
+    }
+    // Collapse every use of one bolt-on within the batch into one update.
+    const uses = new Map<string, { units: number; recognisedPence: number }>();
+    for (const { event } of events) {
+      if (event.type !== 'MessageCharged') continue;
+      for (const allocation of event.data.allocations) {
+        const use = uses.get(allocation.purchaseId) ?? { units: 0, recognisedPence: 0 };
+        use.units += allocation.units;
+        use.recognisedPence += allocation.recognisedPence;
+        uses.set(allocation.purchaseId, use);
+      }
+    }
+    if (uses.size === 0) return;
+    await client.query({
+      name: 'bolt-ons-use',
+      text: `UPDATE bolt_ons SET units_remaining = units_remaining - t.u, recognised_pence = recognised_pence + t.r
+             FROM unnest($1::text[], $2::int[], $3::int[]) AS t(p, u, r)
+             WHERE bolt_ons.purchase_id = t.p`,
+      values: [
+        [...uses.keys()],
+        [...uses.values()].map((use) => use.units),
+        [...uses.values()].map((use) => use.recognisedPence),
+      ],
+    });
+  }
+}

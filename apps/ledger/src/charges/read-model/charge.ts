@@ -1,0 +1,66 @@
+import { HOME_NETWORK, type MessageEvent, type Network, type Party } from '@ledger/contracts';
+
+export type ChargeStatus = 'CHARGED' | 'RECORDED' | 'REJECTED';
+
+/** A charge as docs/CONTRACT.md section 5 shows it. */
+export interface Charge {
+  messageId: string;
+  kind: 'SMS' | 'MMS';
+  sentAt: string;
+  sender: Party;
+  recipient: Party;
+  roamingCountry: string | null;
+  status: ChargeStatus;
+  reason: string | null;
+  units: number;
+  pence: number;
+  allocations: { purchaseId: string; units: number }[];
+}
+
+export function toCharge(event: MessageEvent): Charge {
+  const message = event.data.message;
+  // Written out field by field: this runs for every message the ledger records.
+  const charge: Charge = {
+    messageId: message.messageId,
+    kind: message.kind,
+    sentAt: message.sentAt,
+    sender: message.sender,
+    recipient: message.recipient,
+    roamingCountry: message.roamingCountry,
+    status: 'CHARGED',
+    reason: null,
+    units: 0,
+    pence: 0,
+    allocations: [],
+  };
+  switch (event.type) {
+    case 'MessageCharged':
+      charge.units = event.data.units;
+      charge.pence = event.data.pence;
+      charge.allocations = event.data.allocations.map(({ purchaseId, units }) => ({ purchaseId, units }));
+      return charge;
+    case 'MessageRecorded':
+      charge.status = 'RECORDED';
+      return charge;
+    case 'MessageRejected':
+      charge.status = 'REJECTED';
+      charge.reason = event.data.reason;
+      return charge;
+  }
+}
+
+/** The other network of interconnect traffic (docs/CONTRACT.md section 4), or null when it is not such traffic. */
+export function partnerNetwork(charge: Charge): Network | null {
+  if (charge.status === 'CHARGED' && charge.recipient.network !== HOME_NETWORK) return charge.recipient.network;
+  if (charge.status === 'RECORDED' && charge.sender.network !== HOME_NETWORK) return charge.sender.network;
+  return null;
+}
+
+/** A charges row joined to its event (`events.event_type`, `events.data`). */
+export interface ChargeEventRow {
+  event_type: string;
+  data: unknown;
+}
+
+export const chargeOf = (row: ChargeEventRow): Charge =>
+  toCharge({ type: row.event_type, data: row.data } as MessageEvent);

@@ -1,0 +1,31 @@
+import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { LedgerError, type LedgerErrorCode } from '@ledger/contracts';
+
+/** Each domain code's HTTP status; exhaustive, so a new code must choose one. None reaches a caller as its fault. */
+const STATUS_OF: Record<LedgerErrorCode, HttpStatus> = {
+  NO_PAYG_PRICE: HttpStatus.INTERNAL_SERVER_ERROR,
+  WRONG_SUBSCRIBER: HttpStatus.INTERNAL_SERVER_ERROR,
+  INVALID_RECOGNITION: HttpStatus.INTERNAL_SERVER_ERROR,
+  INCONSISTENT_STREAM: HttpStatus.INTERNAL_SERVER_ERROR,
+  INVALID_TARIFF: HttpStatus.INTERNAL_SERVER_ERROR,
+  UNREADABLE_TARIFF_FILE: HttpStatus.INTERNAL_SERVER_ERROR,
+  CONCURRENCY_CONFLICT: HttpStatus.INTERNAL_SERVER_ERROR,
+  INVALID_CONFIGURATION: HttpStatus.INTERNAL_SERVER_ERROR,
+};
+
+/** The one place a domain error becomes an HTTP status: logged with its code, answered as Nest answers a 500. */
+@Catch(LedgerError)
+export class LedgerErrorFilter implements ExceptionFilter<LedgerError> {
+  private readonly logger = new Logger('HTTP');
+
+  catch(error: LedgerError, host: ArgumentsHost): void {
+    const status = STATUS_OF[error.code];
+    this.logger.error(`${error.code}: ${error.message}`, error.stack);
+    host
+      .switchToHttp()
+      .getResponse<Response>()
+      .status(status)
+      .json({ statusCode: status, message: 'Internal server error' });
+  }
+}

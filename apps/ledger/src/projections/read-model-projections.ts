@@ -1,5 +1,0 @@
-import { BoltOnsProjection } from '../bolt-ons/bolt-ons.projection.js';
-import { ChargesProjection } from '../charges/charges.projection.js';
-
-/** Every read model fed from the event store, in the order they apply: the one list of them. */
-export const READ_MODEL_PROJECTIONS = [BoltOnsProjection, ChargesProjection];

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { GetRejectionsHandler } from './application/get-rejections.query.js';
+import { RejectionsRepository } from './read-model/rejections.repository.js';
+
+const queryHandlers = [GetRejectionsHandler];
+const repositories = [RejectionsRepository];
+
+/** The rejected inputs' read model: ingest and rating write to it; the ingest API pages it by query. */
+@Module({ providers: [...queryHandlers, ...repositories], exports: repositories })
+export class RejectionsModule {}
