@@ -26,6 +26,8 @@ export type { BatchDecision, DecidedEvent, RatedDecision, SubscriberStream } fro
 export { decideAll } from './rating/decide-all.js';
 export type { Rerating, RerateRun } from './rating/rerate.js';
 export { currentOutcomes, rerate, sameOutcome } from './rating/rerate.js';
+export type { DayDelta, ReratingChange, ReratingImpact } from './rating/rerating-impact.js';
+export { LISTED_CHANGES, addToImpact, noImpact } from './rating/rerating-impact.js';
 export { canonicalJson, fingerprintMessage, fingerprintPurchase, messageFacts } from './rating/fingerprint.js';
 export { recognisedPence } from './rating/revenue-recognition.js';
 export { allocateUnits } from './rating/bolt-on-allocation.js';

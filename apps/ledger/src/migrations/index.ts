@@ -1,6 +1,14 @@
 import { CreateEventStore1700000000000 } from '@ledger/event-store';
 import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
 import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
+import { CreateReratingRuns1700000001600 } from './create-rerating-runs.migration.js';
+import { CreateTariffVersions1700000001500 } from './create-tariff-versions.migration.js';
 
 /** Every schema change, in order. */
-export const MIGRATIONS = [CreateEventStore1700000000000, CreateReadModels1700000000100, CreateOutbox1700000000200];
+export const MIGRATIONS = [
+  CreateEventStore1700000000000,
+  CreateReadModels1700000000100,
+  CreateOutbox1700000000200,
+  CreateTariffVersions1700000001500,
+  CreateReratingRuns1700000001600,
+];

@@ -9,7 +9,6 @@ import {
   type PriorOutcome,
   type RatedDecision,
   type RatingCommand,
-  type Tariff,
 } from '@ledger/rating';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
@@ -17,7 +16,7 @@ import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejectio
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
 import { OutboxRepository } from '@ledger/app/rated-feed/read-model/outbox.repository.js';
 import { SubscriberStateRepository } from '../infrastructure/subscriber-state.repository.js';
-import { TARIFF } from '../infrastructure/tariff.provider.js';
+import { TariffVersions } from '../tariff/tariff-versions.js';
 
 /** The rating decision, or why the tariff could not rate the input at all. */
 export type Decision = RatedDecision;
@@ -38,7 +37,7 @@ export class LedgerWriter {
     private readonly eventStore: PostgresEventStore,
     private readonly subscribers: SubscriberStateRepository,
     private readonly rejections: RejectionsRepository,
-    @Inject(TARIFF) private readonly tariff: Tariff,
+    private readonly tariffs: TariffVersions,
     @Inject(PROJECTIONS) private readonly projections: readonly Projection[],
     private readonly outbox: OutboxRepository,
   ) {}
@@ -47,7 +46,11 @@ export class LedgerWriter {
     const commands = requests.map(({ command }) => command);
     const priors = await this.priorsOf(client, commands);
     const streams = await this.subscribers.load(client, [...new Set(commands.map(subscriberOf))]);
-    const { decisions, events } = decideAll(commands, streams, this.tariff, priors);
+    // Read in this transaction: an input is rated with the newest version stored before it, on every instance.
+    const tariff = await this.tariffs.current(client);
+    const decided = decideAll(commands, streams, tariff.tariff, priors);
+    const { decisions } = decided;
+    const events = decided.events.map((decidedEvent) => stampVersion(decidedEvent, tariff.version));
 
     const positions = await this.eventStore.append(client, events.map(toNewEvent));
     const recorded = events.map(({ event }, index) => ({ globalPosition: positions[index], event }));
@@ -63,6 +66,11 @@ export class LedgerWriter {
     for (const [key, { type, data }] of stored) priors.set(key, { event: { type, data } as LedgerEvent });
     return priors;
   }
+}
+
+/** Every rating event records the tariff version that decided it (docs/CONTRACT.md section 8.1). */
+function stampVersion(decided: DecidedEvent, tariffVersion: number): DecidedEvent {
+  return { ...decided, event: { ...decided.event, data: { ...decided.event.data, tariffVersion } } as LedgerEvent };
 }
 
 function toNewEvent({ msisdn, streamVersion, idempotencyKey, event }: DecidedEvent): NewEvent {
