@@ -42,7 +42,12 @@ export class LedgerWriter {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  async rate(client: PoolClient, requests: readonly RatingRequest[]): Promise<Decision[]> {
+  /** `keepRejections: false` for a replay: the input is a rejection already, which the caller marks. */
+  async rate(
+    client: PoolClient,
+    requests: readonly RatingRequest[],
+    { keepRejections = true }: { keepRejections?: boolean } = {},
+  ): Promise<Decision[]> {
     const commands = requests.map(({ command }) => command);
     const priors = await this.priorsOf(client, commands);
     const streams = await this.subscribers.load(client, [...new Set(commands.map(subscriberOf))]);
@@ -56,7 +61,7 @@ export class LedgerWriter {
     const recorded = events.map(({ event }, index) => ({ globalPosition: positions[index], event }));
     for (const projection of this.projections) await projection.apply(client, recorded);
     await this.outbox.enqueue(client, recorded);
-    await this.rejections.record(client, rejectionsOf(requests, decisions, events));
+    if (keepRejections) await this.rejections.record(client, rejectionsOf(requests, decisions, events));
     return decisions;
   }
 
