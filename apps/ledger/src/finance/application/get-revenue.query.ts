@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import type { Pool } from '@ledger/app/platform/database/database.js';
+import { boltOnSalesByDay } from '@ledger/app/bolt-ons/read-model/bolt-on-queries.js';
+import { inSnapshot, type Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 import { toSafeInteger } from './sql-numbers.js';
@@ -36,49 +37,52 @@ export class GetRevenueQuery extends Query<Revenue> {
 
 interface RevenueRow {
   date: string;
-  bolt_on_sales_pence: string;
   payg_pence: string;
   recognised_pence: string;
-  opening_deferred_pence: string;
+  recognised_before_pence: string;
 }
 
 /**
- * One statement, so one snapshot: the figures agree with each other while messages keep arriving.
- * Deferred at the end of each day = deferred before the range + the range's sales - its recognised revenue so far.
+ * One snapshot, so the figures agree with each other while messages keep arriving. Deferred at the
+ * end of each day = sales before the range - recognised before it + the range's sales - its recognised so far.
  */
 @QueryHandler(GetRevenueQuery)
 export class GetRevenueHandler implements IQueryHandler<GetRevenueQuery> {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async execute({ from, to }: GetRevenueQuery): Promise<Revenue> {
-    const result = await this.pool.query<RevenueRow>({
-      name: 'finance-revenue',
-      text: `WITH sales AS (
-               SELECT (purchased_at AT TIME ZONE 'UTC')::date AS day, sum(price_pence) AS pence FROM bolt_ons
-               WHERE purchased_at >= $3 AND purchased_at < $4 GROUP BY 1
-             ), payg AS (
-               SELECT (sent_at AT TIME ZONE 'UTC')::date AS day, sum(pence) AS pence FROM charges
-               WHERE status = 'CHARGED' AND sent_at >= $3 AND sent_at < $4 GROUP BY 1
-             ), recognised AS (
-               SELECT (sent_at AT TIME ZONE 'UTC')::date AS day, sum(recognised_pence) AS pence FROM allocations
-               WHERE sent_at >= $3 AND sent_at < $4 GROUP BY 1
-             )
-             SELECT to_char(day, 'YYYY-MM-DD') AS date,
-                    COALESCE(sales.pence, 0) AS bolt_on_sales_pence,
-                    COALESCE(payg.pence, 0) AS payg_pence,
-                    COALESCE(recognised.pence, 0) AS recognised_pence,
-                    (SELECT COALESCE(sum(price_pence), 0) FROM bolt_ons WHERE purchased_at < $3)
-                      - (SELECT COALESCE(sum(recognised_pence), 0) FROM allocations WHERE sent_at < $3)
-                      AS opening_deferred_pence
-             FROM (SELECT generated::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS generated) AS days
-             LEFT JOIN sales USING (day) LEFT JOIN payg USING (day) LEFT JOIN recognised USING (day)
-             ORDER BY day`,
-      values: [from, to, startOfDay(from), endOfDay(to)],
-    });
-    let deferredPence = toSafeInteger(result.rows[0]?.opening_deferred_pence ?? 0, 'deferred pence');
+    const start = startOfDay(from);
+    const end = endOfDay(to);
+    const { rows, sales } = await inSnapshot(this.pool, async (client) => ({
+      sales: await boltOnSalesByDay(client, start, end),
+      rows: (
+        await client.query<RevenueRow>({
+          name: 'finance-revenue',
+          text: `WITH payg AS (
+                   SELECT (sent_at AT TIME ZONE 'UTC')::date AS day, sum(pence) AS pence FROM charges
+                   WHERE status = 'CHARGED' AND sent_at >= $3 AND sent_at < $4 GROUP BY 1
+                 ), recognised AS (
+                   SELECT (sent_at AT TIME ZONE 'UTC')::date AS day, sum(recognised_pence) AS pence FROM allocations
+                   WHERE sent_at >= $3 AND sent_at < $4 GROUP BY 1
+                 )
+                 SELECT to_char(day, 'YYYY-MM-DD') AS date,
+                        COALESCE(payg.pence, 0) AS payg_pence,
+                        COALESCE(recognised.pence, 0) AS recognised_pence,
+                        (SELECT COALESCE(sum(recognised_pence), 0) FROM allocations WHERE sent_at < $3)
+                          AS recognised_before_pence
+                 FROM (SELECT generated::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS generated) AS days
+                 LEFT JOIN payg USING (day) LEFT JOIN recognised USING (day)
+                 ORDER BY day`,
+          values: [from, to, start, end],
+        })
+      ).rows,
+    }));
+    let deferredPence =
+      toSafeInteger(sales.beforePence, 'bolt-on sales pence') -
+      toSafeInteger(rows[0]?.recognised_before_pence ?? 0, 'recognised pence');
     const totals: RevenueFigures = { boltOnSalesPence: 0, paygPence: 0, recognisedBoltOnPence: 0 };
-    const days = result.rows.map((row): RevenueDay => {
-      const boltOnSalesPence = toSafeInteger(row.bolt_on_sales_pence, 'bolt-on sales pence');
+    const days = rows.map((row): RevenueDay => {
+      const boltOnSalesPence = toSafeInteger(sales.byDay.get(row.date) ?? 0, 'bolt-on sales pence');
       const paygPence = toSafeInteger(row.payg_pence, 'PAYG pence');
       const recognisedBoltOnPence = toSafeInteger(row.recognised_pence, 'recognised pence');
       totals.boltOnSalesPence += boltOnSalesPence;
