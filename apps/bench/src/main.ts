@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import kafkajs from 'kafkajs';
 import { produceBacklog } from './backlog.js';
 import { loadBenchConfig, topicPrefix, type BenchConfig } from './bench-config.js';
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
   const config = loadBenchConfig(process.env);
   const stack = spawnSync('bash', ['scripts/stack/stack.sh', 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (stack.status !== 0) throw new Error('the local broker did not start (scripts/stack/stack.sh up)');
+  registerKafkaCodecs();
   // Patient with the broker: other work on the machine (the fault tests) may restart the shared one.
   const kafka = new Kafka({
     clientId: 'bench',

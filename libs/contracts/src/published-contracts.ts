@@ -23,7 +23,7 @@ function asInstant(schema: JsonObject, field: string): JsonObject {
   properties[field] = {
     ...properties[field],
     format: 'date-time',
-    description: 'RFC 3339 with an offset (Z or +hh:mm); a real calendar instant',
+    description: 'RFC 3339 with an offset (Z or +hh:mm); a real calendar instant in the years 0001 to 9999 once in UTC',
   };
   return schema;
 }

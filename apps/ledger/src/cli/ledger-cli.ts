@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { LedgerConfigModule } from '@ledger/app/platform/config/config.module.js';
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { DatabaseModule, PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { OffsetGapsRepository } from '@ledger/app/ingest/infrastructure/offset-gaps.repository.js';
 import { MIGRATIONS } from '@ledger/app/migrations/index.js';
 import type { ReplayProgress } from '@ledger/app/read-models/projection-replayer.js';
 import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
@@ -21,9 +22,13 @@ commands:
   rebuild   empty every read model and project the whole event store again
             (the service may keep running: its writes wait until the rebuild commits)
   verify    project the event store into private copies and list every difference from the live read models
+  ack-offset-gap <topic> <partition>
+            accept the open offset gap of a partition (as /v1/ingest names it): the records between are gone
+            from Kafka, and the running service goes on from where the partition now starts
 ${RERATE_USAGE}`;
 
-async function main(command: string | undefined, args: readonly string[]): Promise<number> {
+async function main(command: string | undefined, args: string[]): Promise<number> {
+  if (command === 'ack-offset-gap') return acknowledgeOffsetGap(args);
   if (command === 'rerate') {
     const context = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
     try {
@@ -80,6 +85,29 @@ async function main(command: string | undefined, args: readonly string[]): Promi
   } finally {
     bar.stop();
     client.release();
+    await app.close();
+  }
+}
+
+async function acknowledgeOffsetGap([topic, partitionArg, ...rest]: string[]): Promise<number> {
+  if (!topic || !/^\d{1,7}$/.test(partitionArg ?? '') || rest.length > 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const partition = Number(partitionArg);
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+  try {
+    const gap = await new OffsetGapsRepository().acknowledge(app.get<Pool>(PG_POOL), topic, partition, 'cli');
+    if (!gap) {
+      process.stderr.write(`${topic}[${partition}] has no open offset gap\n`);
+      return 1;
+    }
+    process.stdout.write(
+      `acknowledged the offset gap of ${topic}[${partition}] (${gap.kind}): recorded up to ${gap.expectedOffset}, ` +
+        `consumption goes on from ${gap.foundOffset}\n`,
+    );
+    return 0;
+  } finally {
     await app.close();
   }
 }

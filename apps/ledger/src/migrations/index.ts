@@ -1,4 +1,5 @@
 import { CreateEventStore1700000000000 } from '@ledger/event-store';
+import { CreateIngestSafeguards1700000000300 } from './create-ingest-safeguards.migration.js';
 import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
 import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
 import { CreateRejectionReplays1700000001700 } from './create-rejection-replays.migration.js';
@@ -10,6 +11,7 @@ export const MIGRATIONS = [
   CreateEventStore1700000000000,
   CreateReadModels1700000000100,
   CreateOutbox1700000000200,
+  CreateIngestSafeguards1700000000300,
   CreateTariffVersions1700000001500,
   CreateReratingRuns1700000001600,
   CreateRejectionReplays1700000001700,
