@@ -47,8 +47,8 @@ export class Scenario {
   }
 
   /** An instance of the service in this environment (not started). */
-  instance(name: string): ServiceProcess {
-    const service = new ServiceProcess(this.environment, { name });
+  instance(name: string, env: Record<string, string> = {}): ServiceProcess {
+    const service = new ServiceProcess(this.environment, { name, env });
     this.services.push(service);
     return service;
   }
