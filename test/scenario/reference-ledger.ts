@@ -295,6 +295,16 @@ export class ReferenceLedger {
     return this.messages.get(messageId)?.charge;
   }
 
+  /** The pence each allocation of the message recognised, in the order of its allocations (SPEC 4). */
+  recognitionOf(messageId: string): number[] {
+    const charge = this.charge(messageId);
+    if (!charge) return [];
+    return charge.allocations.map(({ purchaseId }) => {
+      const holding = this.allHoldings().find((candidate) => candidate.purchaseId === purchaseId);
+      return holding?.uses.find((use) => use.messageId === messageId)?.recognisedPence ?? Number.NaN;
+    });
+  }
+
   messageIds(): string[] {
     return [...this.messages.keys()];
   }

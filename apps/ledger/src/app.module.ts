@@ -15,6 +15,7 @@ import { RatedFeedModule } from './rated-feed/rated-feed.module.js';
 import { RatingModule } from './rating/rating.module.js';
 import { ReadModelProjectionsModule } from './read-model-projections.module.js';
 import { RejectionsModule } from './rejections/rejections.module.js';
+import { ReratingModule } from './rerating/rerating.module.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 const platform = [LedgerConfigModule, DatabaseModule.forRoot(MIGRATIONS), KafkaModule, HttpModule, ObservabilityModule];
@@ -27,6 +28,7 @@ const contexts = [
   RatingModule,
   IngestModule,
   BoltOnsModule,
+  ReratingModule,
   ChargesModule,
   FinanceModule,
   HealthModule,

@@ -13,8 +13,16 @@ export type ConcurrencyErrorCode = 'CONCURRENCY_CONFLICT';
 /** A setting of the environment is missing or bad at boot. */
 export type ConfigurationErrorCode = 'INVALID_CONFIGURATION';
 
+/** A rerating run that does not exist, or a tariff that cannot decide every message of one again. */
+export type ReratingErrorCode = 'RERATING_RUN_NOT_FOUND' | 'TARIFF_CANNOT_RERATE';
+
 export type LedgerErrorCode =
-  RatingRejectionCode | RatingInvariantCode | TariffErrorCode | ConcurrencyErrorCode | ConfigurationErrorCode;
+  | RatingRejectionCode
+  | RatingInvariantCode
+  | TariffErrorCode
+  | ConcurrencyErrorCode
+  | ConfigurationErrorCode
+  | ReratingErrorCode;
 
 /**
  * The one base of the ledger's domain errors: `code` is stable and typed, the message says what and why.

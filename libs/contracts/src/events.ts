@@ -35,12 +35,13 @@ export interface MessageCharged {
     readonly units: number;
     readonly pence: number;
     readonly allocations: readonly Allocation[];
+    readonly tariffVersion?: number;
   };
 }
 
 export interface MessageRecorded {
   readonly type: 'MessageRecorded';
-  readonly data: { readonly message: MessageFacts };
+  readonly data: { readonly message: MessageFacts; readonly tariffVersion?: number };
 }
 
 export interface MessageRejected {
@@ -48,6 +49,7 @@ export interface MessageRejected {
   readonly data: {
     readonly message: MessageFacts;
     readonly reason: MessageRejectionReason;
+    readonly tariffVersion?: number;
   };
 }
 
@@ -60,6 +62,7 @@ export interface BoltOnPurchased {
     readonly units: number;
     readonly pricePence: number;
     readonly purchasedAt: string;
+    readonly tariffVersion?: number;
   };
 }
 
@@ -71,16 +74,54 @@ export interface BoltOnPurchaseRejected {
     readonly boltOn: string;
     readonly purchasedAt: string;
     readonly reason: 'BOLT_ON_NOT_AVAILABLE';
+    readonly tariffVersion?: number;
+  };
+}
+
+export type RatedStatus = 'CHARGED' | 'RECORDED' | 'REJECTED';
+
+/** How a message stood once rated: the charge's own fields (docs/CONTRACT.md section 8.2). */
+export interface RatedOutcome {
+  readonly status: RatedStatus;
+  readonly reason: MessageRejectionReason | null;
+  readonly units: number;
+  readonly pence: number;
+  readonly allocations: readonly Allocation[];
+}
+
+/** A rerating run decided a message again and its outcome changed: appended, the first rating is kept. */
+export interface MessageRerated {
+  readonly type: 'MessageRerated';
+  readonly data: {
+    readonly runId: string;
+    readonly message: MessageFacts;
+    readonly before: RatedOutcome;
+    readonly after: RatedOutcome;
+    readonly tariffVersion?: number;
   };
 }
 
 export type MessageEvent = MessageCharged | MessageRecorded | MessageRejected;
 export type PurchaseEvent = BoltOnPurchased | BoltOnPurchaseRejected;
 /** Every event of a subscriber's stream. */
-export type LedgerEvent = MessageEvent | PurchaseEvent;
+export type LedgerEvent = MessageEvent | PurchaseEvent | MessageRerated;
 
 export const isMessageEvent = (event: LedgerEvent): event is MessageEvent =>
   event.type === 'MessageCharged' || event.type === 'MessageRecorded' || event.type === 'MessageRejected';
+
+/** The outcome a first rating event gave its message. */
+export function outcomeOf(event: MessageEvent): RatedOutcome {
+  switch (event.type) {
+    case 'MessageCharged': {
+      const { units, pence, allocations } = event.data;
+      return { status: 'CHARGED', reason: null, units, pence, allocations };
+    }
+    case 'MessageRecorded':
+      return { status: 'RECORDED', reason: null, units: 0, pence: 0, allocations: [] };
+    case 'MessageRejected':
+      return { status: 'REJECTED', reason: event.data.reason, units: 0, pence: 0, allocations: [] };
+  }
+}
 
 export const streamOf = (msisdn: string): string => `subscriber-${msisdn}`;
 export const messageKey = (messageId: string): string => `message:${messageId}`;

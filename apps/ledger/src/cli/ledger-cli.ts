@@ -22,6 +22,7 @@ import {
   ReplayUsageError,
   type ReplayFeedProgress,
 } from '@ledger/app/rated-feed/replay-feed.js';
+import { RERATE_USAGE, rerateCommand } from './rerate-command.js';
 
 @Module({ imports: [LedgerConfigModule, DatabaseModule.forRoot(MIGRATIONS)] })
 class CliModule {}
@@ -41,13 +42,22 @@ commands:
   ack-offset-gap <topic> <partition>
             accept the open offset gap of a partition (as /v1/ingest names it): the records between are gone
             from Kafka, and the running service goes on from where the partition now starts
-  ${REPLAY_USAGE}`;
+  ${REPLAY_USAGE}
+${RERATE_USAGE}`;
 
 async function main(command: string | undefined, args: string[]): Promise<number> {
   if (command === 'migrate') return migrateCommand();
   if (command === 'grant' && args.length === 1) return grantCommand(args[0]);
   if (command === 'ack-offset-gap') return acknowledgeOffsetGap(args);
   if (command === 'replay-feed') return replayFeedCommand(args);
+  if (command === 'rerate') {
+    const context = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+    try {
+      return await rerateCommand(context.get<Pool>(PG_POOL), args);
+    } finally {
+      await context.close();
+    }
+  }
   if (command !== 'rebuild' && command !== 'verify') {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' ? 0 : 2;

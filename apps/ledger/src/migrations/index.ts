@@ -8,6 +8,9 @@ import { CreateIngestSafeguards1700000000300 } from './create-ingest-safeguards.
 import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
 import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
 import { ReadRatedFeedFromEventStore1700000001300 } from './read-rated-feed-from-event-store.migration.js';
+import { CreateRejectionReplays1700000001700 } from './create-rejection-replays.migration.js';
+import { CreateReratingRuns1700000001600 } from './create-rerating-runs.migration.js';
+import { CreateTariffVersions1700000001500 } from './create-tariff-versions.migration.js';
 
 /** Every schema change, in order. */
 export const MIGRATIONS = [
@@ -19,4 +22,7 @@ export const MIGRATIONS = [
   ReadRatedFeedFromEventStore1700000001300,
   CreateCursorSecrets1700000001330,
   EventsRefuseTruncate1700000001340,
+  CreateTariffVersions1700000001500,
+  CreateReratingRuns1700000001600,
+  CreateRejectionReplays1700000001700,
 ];

@@ -24,6 +24,13 @@ export async function replayAll(
   for (;;) {
     const page = await eventStore.readAll(client, position, PAGE);
     if (page.length === 0) break;
+    // A run's reratings of one subscriber are projected together, as they were appended: one may take
+    // units the next gives back, so a page must not end inside them.
+    while (page.length % PAGE === 0 && page[page.length - 1].type === 'MessageRerated') {
+      const more = await eventStore.readAll(client, page[page.length - 1].globalPosition, PAGE);
+      if (more.length === 0) break;
+      page.push(...more);
+    }
     const recorded = page.map((stored) => ({
       globalPosition: stored.globalPosition,
       event: { type: stored.type, data: stored.data } as LedgerEvent,

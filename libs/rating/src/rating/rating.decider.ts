@@ -60,6 +60,7 @@ export function fingerprintOfEvent(event: LedgerEvent): string {
     case 'MessageCharged':
     case 'MessageRecorded':
     case 'MessageRejected':
+    case 'MessageRerated':
       return fingerprintMessage(event.data.message as MessageSent);
   }
 }
@@ -89,7 +90,11 @@ function ratePurchase(purchase: BoltOnPurchase, tariff: Tariff): PurchaseEvent {
 }
 
 function rateMessage(sent: MessageSent, state: SubscriberState, tariff: Tariff): MessageEvent {
-  const message = messageFacts(sent);
+  return rateMessageFacts(messageFacts(sent), state, tariff);
+}
+
+/** Rules 2 to 6 for a message already normalised: what a first rating and a rerating both decide. */
+export function rateMessageFacts(message: MessageFacts, state: SubscriberState, tariff: Tariff): MessageEvent {
   const reason = rejectionOf(message, tariff);
   if (reason) return { type: 'MessageRejected', data: { message, reason } };
   if (message.sender.network !== HOME_NETWORK) return { type: 'MessageRecorded', data: { message } };

@@ -455,6 +455,8 @@ function summaryOf(event: LedgerEvent): Summary {
       return { type: event.type, messageId: event.data.message.messageId };
     case 'MessageRejected':
       return { type: event.type, messageId: event.data.message.messageId, reason: event.data.reason };
+    case 'MessageRerated':
+      throw new Error('first ratings never decide a rerating');
     case 'MessageCharged': {
       const { message, units, pence, allocations } = event.data;
       return {

@@ -1,4 +1,4 @@
-import type { LedgerEvent } from '@ledger/contracts';
+import type { Allocation, LedgerEvent, MessageFacts } from '@ledger/contracts';
 import { SUBSCRIBER, buyBoltOn, rate, sendMms, sendSms, stateAfter } from '../testing/rating.fixtures.js';
 import { RatingInvariantError } from '../rating.errors.js';
 import { evolve, initialSubscriberState } from './subscriber.state.js';
@@ -57,6 +57,24 @@ describe('subscriber state', () => {
     expect(() => evolve(stateAfter([buyBoltOn()]), event)).toThrow(RatingInvariantError);
   });
 
+  it('gives back the units a rerated message held and takes the ones it holds now', () => {
+    // given 5 units used by M-1 (4) and M-2 (1)
+    const state = stateAfter([buyBoltOn(), sendMms({ messageId: 'M-1' }), sendSms({ messageId: 'M-2' })]);
+    // when M-1 is rerated to pay as you go
+    const released = evolve(state, rerated([{ purchaseId: 'R-0001', units: 4, recognisedPence: 24 }], []));
+    // then its 4 units are back
+    expect(released.boltOns[0].unitsRemaining).toBe(49);
+    const taken = evolve(released, rerated([], [{ purchaseId: 'R-0001', units: 4, recognisedPence: 24 }]));
+    expect(taken.boltOns[0].unitsRemaining).toBe(45);
+  });
+
+  it('refuses a rerating onto a bolt-on the subscriber does not hold', () => {
+    const state = stateAfter([buyBoltOn()]);
+    expect(() => evolve(state, rerated([], [{ purchaseId: 'R-9', units: 1, recognisedPence: 0 }]))).toThrow(
+      RatingInvariantError,
+    );
+  });
+
   it('refuses a second purchase under a purchaseId it holds', () => {
     const state = stateAfter([buyBoltOn()]);
     expect(() => evolve(state, rate(buyBoltOn()))).toThrow(RatingInvariantError);
@@ -70,4 +88,16 @@ function charge(purchaseId: string, units: number): LedgerEvent {
     type: 'MessageCharged',
     data: { ...event.data, units, pence: 0, allocations: [{ purchaseId, units, recognisedPence: 0 }] },
   };
+}
+
+function rerated(before: Allocation[], after: Allocation[]): LedgerEvent {
+  const outcome = (allocations: Allocation[]) => ({
+    status: 'CHARGED' as const,
+    reason: null,
+    units: allocations.reduce((sum, allocation) => sum + allocation.units, 0),
+    pence: allocations.length === 0 ? 35 : 0,
+    allocations,
+  });
+  const { message } = rate(sendMms({ messageId: 'M-1' })).data as { message: MessageFacts };
+  return { type: 'MessageRerated', data: { runId: 'run-1', message, before: outcome(before), after: outcome(after) } };
 }

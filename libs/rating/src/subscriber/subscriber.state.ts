@@ -1,4 +1,4 @@
-import type { Allocation, BoltOnPurchased, LedgerEvent } from '@ledger/contracts';
+import type { Allocation, BoltOnPurchased, LedgerEvent, MessageRerated } from '@ledger/contracts';
 import { RatingInvariantError } from '../rating.errors.js';
 
 /** A bolt-on the subscriber bought, and what is left of it. */
@@ -26,12 +26,19 @@ export function evolve(state: SubscriberState, event: LedgerEvent): SubscriberSt
     case 'BoltOnPurchased':
       return { ...state, boltOns: [...state.boltOns, holdingOf(state, event)] };
     case 'MessageCharged':
-      return event.data.allocations.reduce(useUnits, state);
+      return useAllocations(state, event.data.allocations);
+    case 'MessageRerated':
+      return reallocate(state, event);
     case 'MessageRecorded':
     case 'MessageRejected':
     case 'BoltOnPurchaseRejected':
       return state;
   }
+}
+
+/** The state once a message took these units; a holding may never go below zero. */
+export function useAllocations(state: SubscriberState, allocations: readonly Allocation[]): SubscriberState {
+  return allocations.reduce(useUnits, state);
 }
 
 function holdingOf(state: SubscriberState, { data }: BoltOnPurchased): BoltOnHolding {
@@ -56,4 +63,32 @@ function useUnits(state: SubscriberState, allocation: Allocation): SubscriberSta
   }
   const used = { ...holding, unitsRemaining: holding.unitsRemaining - allocation.units };
   return { ...state, boltOns: state.boltOns.map((candidate) => (candidate === holding ? used : candidate)) };
+}
+
+/**
+ * Gives back the units a rerated message held and takes those it holds now. A run re-sequences units
+ * across its messages, so one holding may dip below zero between two of the run's events; the run as
+ * a whole always leaves it whole, and rerate folds each message's current outcome in the ledger's order instead.
+ */
+function reallocate(state: SubscriberState, { data }: MessageRerated): SubscriberState {
+  const change = new Map<string, number>();
+  for (const { purchaseId, units } of data.before.allocations)
+    change.set(purchaseId, (change.get(purchaseId) ?? 0) + units);
+  for (const { purchaseId, units } of data.after.allocations)
+    change.set(purchaseId, (change.get(purchaseId) ?? 0) - units);
+  for (const purchaseId of change.keys()) {
+    if (!state.boltOns.some((holding) => holding.purchaseId === purchaseId)) {
+      throw new RatingInvariantError(
+        'INCONSISTENT_STREAM',
+        `message ${data.message.messageId} was rerated onto bolt-on ${purchaseId}, which ${state.msisdn} does not hold`,
+      );
+    }
+  }
+  return {
+    ...state,
+    boltOns: state.boltOns.map((holding) => {
+      const units = change.get(holding.purchaseId);
+      return units ? { ...holding, unitsRemaining: holding.unitsRemaining + units } : holding;
+    }),
+  };
 }

@@ -1,3 +1,4 @@
+import type { Allocation } from '@ledger/contracts';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import type { Projection, RecordedEvent } from '@ledger/app/read-models/projection.js';
 
@@ -32,14 +33,22 @@ export class BoltOnsProjection implements Projection {
       });
     }
     // Collapse every use of one bolt-on within the batch into one update.
+    // A rerating gives back what the message held and takes what it holds now: netted over the batch,
+    // since a run's reratings may pass units from one message to another in either order.
     const uses = new Map<string, { units: number; recognisedPence: number }>();
+    const use = (allocations: readonly Allocation[], sign: 1 | -1): void => {
+      for (const allocation of allocations) {
+        const total = uses.get(allocation.purchaseId) ?? { units: 0, recognisedPence: 0 };
+        total.units += sign * allocation.units;
+        total.recognisedPence += sign * allocation.recognisedPence;
+        uses.set(allocation.purchaseId, total);
+      }
+    };
     for (const { event } of events) {
-      if (event.type !== 'MessageCharged') continue;
-      for (const allocation of event.data.allocations) {
-        const use = uses.get(allocation.purchaseId) ?? { units: 0, recognisedPence: 0 };
-        use.units += allocation.units;
-        use.recognisedPence += allocation.recognisedPence;
-        uses.set(allocation.purchaseId, use);
+      if (event.type === 'MessageCharged') use(event.data.allocations, 1);
+      if (event.type === 'MessageRerated') {
+        use(event.data.before.allocations, -1);
+        use(event.data.after.allocations, 1);
       }
     }
     if (uses.size === 0) return;

@@ -37,6 +37,43 @@ export class AllocationDto {
   units!: number;
 }
 
+/** An allocation as a rerating recorded it: with the revenue the use recognised. */
+export class RecognisedAllocationDto extends AllocationDto {
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Bolt-on revenue this use recognised, in pence.',
+    example: 24,
+  })
+  recognisedPence!: number;
+}
+
+/** How the message stood before a rerating changed it. */
+export class RatedOutcomeDto {
+  @ApiProperty({ enum: CHARGE_STATUSES, enumName: 'ChargeStatus', example: 'REJECTED' })
+  status!: ChargeStatus;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'NO_MMS_INTERCONNECT' })
+  reason!: MessageRejectionReason | null;
+
+  @ApiProperty({ type: 'integer', example: 0 })
+  units!: number;
+
+  @ApiProperty({ type: 'integer', example: 0 })
+  pence!: number;
+
+  @ApiProperty({ type: () => [RecognisedAllocationDto] })
+  allocations!: readonly RecognisedAllocationDto[];
+}
+
+export class ChargeCorrectionDto {
+  @ApiProperty({ format: 'uuid', description: 'The rerating run (GET /v1/rerating-runs/{runId}).' })
+  runId!: string;
+
+  @ApiProperty({ type: () => RatedOutcomeDto })
+  before!: RatedOutcomeDto;
+}
+
 /** A charge as docs/CONTRACT.md section 5 shows it: the facts of the message and how it was rated. */
 export class ChargeDto {
   @ApiProperty({ description: 'The idempotency key of the message.', example: 'MMSC1-20030402-000017' })
@@ -91,6 +128,22 @@ export class ChargeDto {
     example: [{ purchaseId: 'R-0001', units: 4 }],
   })
   allocations!: AllocationDto[];
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description:
+      'The tariff version that decided this outcome (GET /v1/tariff/versions); null before versions were kept.',
+    example: 1,
+  })
+  tariffVersion!: number | null;
+
+  @ApiProperty({
+    type: () => [ChargeCorrectionDto],
+    description: 'Every rerating run that changed this charge, oldest first, with the outcome it replaced.',
+    example: [],
+  })
+  corrections!: ChargeCorrectionDto[];
 }
 
 /** One page of charges, oldest sentAt first. */
@@ -119,6 +172,8 @@ export const CHARGE_EXAMPLE: ChargeDto = {
   units: 4,
   pence: 0,
   allocations: [{ purchaseId: 'R-0001', units: 4 }],
+  tariffVersion: 1,
+  corrections: [],
 };
 
 export const CHARGES_PAGE_EXAMPLE: ChargesPageDto = {
@@ -136,6 +191,8 @@ export const CHARGES_PAGE_EXAMPLE: ChargesPageDto = {
       units: 1,
       pence: 0,
       allocations: [{ purchaseId: 'R-0001', units: 1 }],
+      tariffVersion: 1,
+      corrections: [],
     },
   ],
   nextCursor: null,

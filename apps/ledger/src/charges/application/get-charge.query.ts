@@ -17,7 +17,7 @@ export class GetChargeHandler implements IQueryHandler<GetChargeQuery> {
   async execute({ messageId }: GetChargeQuery): Promise<Charge | null> {
     const result = await this.pool.query<ChargeEventRow>({
       name: 'charge-by-id',
-      text: `SELECT e.event_type, e.data FROM charges c JOIN events e ON e.global_position = c.global_position
+      text: `SELECT e.event_type, e.data, c.corrections FROM charges c JOIN events e ON e.global_position = c.global_position
              WHERE c.message_id = $1`,
       values: [messageId],
     });

@@ -42,7 +42,7 @@ export class GetChargesHandler implements IQueryHandler<GetChargesQuery> {
   async execute({ msisdn, from, to, limit, after }: GetChargesQuery): Promise<ChargesPage> {
     const result = await this.pool.query<ChargesPageRow>({
       name: 'charges-page',
-      text: `SELECT e.event_type, e.data, c.sent_at, c.message_id FROM charges c
+      text: `SELECT e.event_type, e.data, c.corrections, c.sent_at, c.message_id FROM charges c
              JOIN events e ON e.global_position = c.global_position
              WHERE c.sender_msisdn = $1
                AND ($2::timestamptz IS NULL OR c.sent_at >= $2)

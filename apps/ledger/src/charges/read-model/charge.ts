@@ -1,4 +1,11 @@
-import { HOME_NETWORK, type MessageEvent, type Network, type Party } from '@ledger/contracts';
+import {
+  HOME_NETWORK,
+  type MessageEvent,
+  type MessageRerated,
+  type Network,
+  type Party,
+  type RatedOutcome,
+} from '@ledger/contracts';
 
 export type ChargeStatus = 'CHARGED' | 'RECORDED' | 'REJECTED';
 
@@ -15,9 +22,21 @@ export interface Charge {
   units: number;
   pence: number;
   allocations: { purchaseId: string; units: number }[];
+  /** The tariff version that decided this outcome; null for events recorded before versions were kept. */
+  tariffVersion: number | null;
+  /** Every rerating that changed the message, oldest first, with the outcome it replaced. */
+  corrections: ChargeCorrection[];
 }
 
-export function toCharge(event: MessageEvent): Charge {
+export interface ChargeCorrection {
+  runId: string;
+  before: RatedOutcome;
+}
+
+/** A rating event or a rerating: what a charge is read from. */
+export type ChargeEvent = MessageEvent | MessageRerated;
+
+export function toCharge(event: ChargeEvent, corrections: ChargeCorrection[] = []): Charge {
   const message = event.data.message;
   // Written out field by field: this runs for every message the ledger records.
   const charge: Charge = {
@@ -32,6 +51,8 @@ export function toCharge(event: MessageEvent): Charge {
     units: 0,
     pence: 0,
     allocations: [],
+    tariffVersion: event.data.tariffVersion ?? null,
+    corrections,
   };
   switch (event.type) {
     case 'MessageCharged':
@@ -46,6 +67,15 @@ export function toCharge(event: MessageEvent): Charge {
       charge.status = 'REJECTED';
       charge.reason = event.data.reason;
       return charge;
+    case 'MessageRerated': {
+      const { status, reason, units, pence, allocations } = event.data.after;
+      charge.status = status;
+      charge.reason = reason;
+      charge.units = units;
+      charge.pence = pence;
+      charge.allocations = allocations.map(({ purchaseId, units: used }) => ({ purchaseId, units: used }));
+      return charge;
+    }
   }
 }
 
@@ -60,7 +90,8 @@ export function partnerNetwork(charge: Charge): Network | null {
 export interface ChargeEventRow {
   event_type: string;
   data: unknown;
+  corrections: ChargeCorrection[];
 }
 
 export const chargeOf = (row: ChargeEventRow): Charge =>
-  toCharge({ type: row.event_type, data: row.data } as MessageEvent);
+  toCharge({ type: row.event_type, data: row.data } as ChargeEvent, row.corrections);

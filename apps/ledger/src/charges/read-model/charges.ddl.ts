@@ -43,3 +43,12 @@ export async function createAllocationsTable(runner: SchemaRunner): Promise<void
 export async function dropAllocationsTable(runner: SchemaRunner): Promise<void> {
   await runner.query('DROP TABLE allocations');
 }
+
+/** The reratings each charge went through (CreateReratingRuns1700000001600). */
+export async function addChargeCorrections(runner: SchemaRunner): Promise<void> {
+  await runner.query(`ALTER TABLE charges ADD COLUMN corrections jsonb NOT NULL DEFAULT '[]'::jsonb`);
+}
+
+export async function dropChargeCorrections(runner: SchemaRunner): Promise<void> {
+  await runner.query('ALTER TABLE charges DROP COLUMN corrections');
+}

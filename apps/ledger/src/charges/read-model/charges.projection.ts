@@ -1,7 +1,7 @@
-import { isMessageEvent, type MessageEvent } from '@ledger/contracts';
+import { isMessageEvent, type MessageEvent, type MessageRerated } from '@ledger/contracts';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import type { Projection, RecordedEvent } from '@ledger/app/read-models/projection.js';
-import { partnerNetwork, toCharge } from './charge.js';
+import { partnerNetwork, toCharge, type ChargeCorrection } from './charge.js';
 
 /** One row per rated message, and one per bolt-on a message drew units from. */
 export class ChargesProjection implements Projection {
@@ -9,7 +9,14 @@ export class ChargesProjection implements Projection {
   readonly tables = ['charges', 'allocations'];
 
   async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
-    const messages = events.filter((recorded) => isMessageEvent(recorded.event));
+    await this.insertRated(
+      client,
+      events.filter((recorded) => isMessageEvent(recorded.event)),
+    );
+    await this.applyReratings(client, events);
+  }
+
+  private async insertRated(client: PoolClient, messages: readonly RecordedEvent[]): Promise<void> {
     if (messages.length === 0) return;
     const charges = messages.map((recorded) => ({
       position: recorded.globalPosition,
@@ -58,6 +65,64 @@ export class ChargesProjection implements Projection {
           })),
         ),
       ],
+    });
+  }
+
+  /**
+   * A rerated message's row takes the outcome of its last rerating in the batch and lists every one;
+   * its allocations are replaced by that outcome's, so revenue and balances follow it.
+   */
+  private async applyReratings(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    const latest = new Map<string, { position: bigint; event: MessageRerated; corrections: ChargeCorrection[] }>();
+    for (const { event, globalPosition } of events) {
+      if (event.type !== 'MessageRerated') continue;
+      const { messageId } = event.data.message;
+      const corrections = latest.get(messageId)?.corrections ?? [];
+      corrections.push({ runId: event.data.runId, before: event.data.before });
+      latest.set(messageId, { position: globalPosition, event, corrections });
+    }
+    if (latest.size === 0) return;
+    const rows = [...latest.values()].map(({ position, event, corrections }) => {
+      const charge = toCharge(event);
+      return {
+        m: charge.messageId,
+        st: charge.status,
+        u: charge.units,
+        p: charge.pence,
+        n: partnerNetwork(charge),
+        g: position.toString(),
+        c: corrections,
+      };
+    });
+    await client.query({
+      name: 'charges-rerate',
+      text: `UPDATE charges SET status = r.st, units = r.u, pence = r.p, partner_network = r.n, global_position = r.g,
+                                corrections = charges.corrections || r.c
+             FROM json_to_recordset($1::json) AS r(m text, st text, u int, p int, n text, g bigint, c jsonb)
+             WHERE charges.message_id = r.m`,
+      values: [JSON.stringify(rows)],
+    });
+    await client.query({
+      name: 'allocations-rerate-remove',
+      text: 'DELETE FROM allocations WHERE message_id = ANY($1::text[])',
+      values: [[...latest.keys()]],
+    });
+    const allocations = [...latest.values()].flatMap(({ event }) =>
+      event.data.after.allocations.map((allocation) => ({
+        m: event.data.message.messageId,
+        p: allocation.purchaseId,
+        s: event.data.message.sender.msisdn,
+        at: event.data.message.sentAt,
+        u: allocation.units,
+        r: allocation.recognisedPence,
+      })),
+    );
+    if (allocations.length === 0) return;
+    await client.query({
+      name: 'allocations-rerate-insert',
+      text: `INSERT INTO allocations (message_id, purchase_id, msisdn, sent_at, units, recognised_pence)
+             SELECT m, p, s, at, u, r FROM json_to_recordset($1::json) AS t(m text, p text, s text, at timestamptz, u int, r int)`,
+      values: [JSON.stringify(allocations)],
     });
   }
 }

@@ -125,6 +125,8 @@ export const INTERCONNECT_MESSAGES_EXAMPLE: ChargesPageDto = {
       units: 0,
       pence: 0,
       allocations: [],
+      tariffVersion: 1,
+      corrections: [],
     },
   ],
   nextCursor: null,

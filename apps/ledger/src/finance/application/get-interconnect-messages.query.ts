@@ -38,7 +38,7 @@ export class GetInterconnectMessagesHandler implements IQueryHandler<GetIntercon
     const statuses = direction ? [STATUSES[direction]] : Object.values(STATUSES);
     const result = await this.pool.query<ChargesPageRow>({
       name: 'finance-interconnect-messages',
-      text: `SELECT e.event_type, e.data, c.sent_at, c.message_id FROM charges c
+      text: `SELECT e.event_type, e.data, c.corrections, c.sent_at, c.message_id FROM charges c
              JOIN events e ON e.global_position = c.global_position
              WHERE c.partner_network = $1 AND c.status = ANY($2::text[]) AND c.sent_at < $4
                AND c.sent_at >= GREATEST($3::timestamptz, $5::timestamptz)

@@ -80,6 +80,24 @@ export class RejectionDto {
 
   @ApiProperty({ description: 'Whether payload shows only the start of the value.', example: false })
   payloadTruncated!: boolean;
+
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'When POST /v1/rejections/replay rated it again; null until then.',
+    example: null,
+  })
+  replayedAt!: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description:
+      'How the replay came out: CHARGED, RECORDED, REJECTED <reason>, or REPEAT <that> when already recorded.',
+    example: null,
+  })
+  replayOutcome!: string | null;
 }
 
 export class RejectionsPageDto {
@@ -195,6 +213,8 @@ export const REJECTIONS_PAGE_EXAMPLE: RejectionsPageDto = {
       payloadEncoding: 'utf8',
       payloadBytes: 16,
       payloadTruncated: false,
+      replayedAt: null,
+      replayOutcome: null,
     },
     {
       id: '43',
@@ -212,6 +232,8 @@ export const REJECTIONS_PAGE_EXAMPLE: RejectionsPageDto = {
       payloadEncoding: 'utf8',
       payloadBytes: 77,
       payloadTruncated: false,
+      replayedAt: null,
+      replayOutcome: null,
     },
   ],
   nextCursor: 'eyJpZCI6IjQzIn0.Jc7kq3cRZ2jv5GmU0r8nW1xq9YbH4tLmA6sP2dV0eFo',

@@ -2,7 +2,7 @@ import { Catch, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } f
 import type { Response } from 'express';
 import { LedgerError, type LedgerErrorCode } from '@ledger/contracts';
 
-/** Each domain code's HTTP status; exhaustive, so a new code must choose one. None reaches a caller as its fault. */
+/** Each domain code's HTTP status; exhaustive, so a new code must choose one. Only a 4xx tells the caller why. */
 const STATUS_OF: Record<LedgerErrorCode, HttpStatus> = {
   NO_PAYG_PRICE: HttpStatus.INTERNAL_SERVER_ERROR,
   WRONG_SUBSCRIBER: HttpStatus.INTERNAL_SERVER_ERROR,
@@ -12,20 +12,23 @@ const STATUS_OF: Record<LedgerErrorCode, HttpStatus> = {
   UNREADABLE_TARIFF_FILE: HttpStatus.INTERNAL_SERVER_ERROR,
   CONCURRENCY_CONFLICT: HttpStatus.INTERNAL_SERVER_ERROR,
   INVALID_CONFIGURATION: HttpStatus.INTERNAL_SERVER_ERROR,
+  RERATING_RUN_NOT_FOUND: HttpStatus.NOT_FOUND,
+  TARIFF_CANNOT_RERATE: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
-/** The one place a domain error becomes an HTTP status: logged with its code, answered as Nest answers a 500. */
+/** The one place a domain error becomes an HTTP status: a caller's mistake answered with why, ours logged as a 500. */
 @Catch(LedgerError)
 export class LedgerErrorFilter implements ExceptionFilter<LedgerError> {
   private readonly logger = new Logger('HTTP');
 
   catch(error: LedgerError, host: ArgumentsHost): void {
     const status = STATUS_OF[error.code];
+    const response = host.switchToHttp().getResponse<Response>().status(status);
+    if (status < HttpStatus.INTERNAL_SERVER_ERROR) {
+      response.json({ statusCode: status, reason: error.code, message: error.message });
+      return;
+    }
     this.logger.error(`${error.code}: ${error.message}`, error.stack);
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .json({ statusCode: status, message: 'Internal server error' });
+    response.json({ statusCode: status, message: 'Internal server error' });
   }
 }

@@ -196,6 +196,9 @@ function outcomeOfEvent(event: LedgerEvent): { outcome: RatedOutcome; rejection:
     case 'MessageCharged':
     case 'BoltOnPurchased':
       return { outcome: 'charged', rejection: null };
+    case 'MessageRerated':
+      // Ingest decides first ratings only; a rerating is appended by a run, never by a slice.
+      throw new Error('a rating decision cannot append MessageRerated');
     case 'MessageRecorded':
       return { outcome: 'recorded', rejection: null };
     case 'MessageRejected':

@@ -2,6 +2,8 @@ import type { SchemaRunner } from '@ledger/app/read-models/schema-runner.js';
 import { FEED_EVENT_TYPES } from './rated-feed.repository.js';
 
 const FEED_TYPES = `(${FEED_EVENT_TYPES.map((type) => `'${type}'`).join(', ')})`;
+// The list the index was first built with (ReadRatedFeedFromEventStore1700000001300), kept as applied.
+const FIRST_FEED_TYPES = "('MessageCharged', 'MessageRecorded', 'MessageRejected')";
 
 /**
  * The feed's order over the event store (message events by transaction id, then global position),
@@ -10,7 +12,7 @@ const FEED_TYPES = `(${FEED_EVENT_TYPES.map((type) => `'${type}'`).join(', ')})`
  */
 export async function createRatedFeedPosition(runner: SchemaRunner): Promise<void> {
   await runner.query(
-    `CREATE INDEX events_feed_order ON events (transaction_id, global_position) WHERE event_type IN ${FEED_TYPES}`,
+    `CREATE INDEX events_feed_order ON events (transaction_id, global_position) WHERE event_type IN ${FIRST_FEED_TYPES}`,
   );
   await runner.query(`
       CREATE TABLE rated_feed_position (
@@ -36,4 +38,19 @@ export async function startRatedFeedAfterOutbox(runner: SchemaRunner): Promise<v
 export async function dropRatedFeedPosition(runner: SchemaRunner): Promise<void> {
   await runner.query('DROP TABLE rated_feed_position');
   await runner.query('DROP INDEX events_feed_order');
+}
+
+/** The feed's order index covers corrections too (CreateReratingRuns1700000001600). */
+export async function feedCorrections(runner: SchemaRunner): Promise<void> {
+  await runner.query('DROP INDEX events_feed_order');
+  await runner.query(
+    `CREATE INDEX events_feed_order ON events (transaction_id, global_position) WHERE event_type IN ${FEED_TYPES}`,
+  );
+}
+
+export async function feedNoCorrections(runner: SchemaRunner): Promise<void> {
+  await runner.query('DROP INDEX events_feed_order');
+  await runner.query(
+    `CREATE INDEX events_feed_order ON events (transaction_id, global_position) WHERE event_type IN ${FIRST_FEED_TYPES}`,
+  );
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 
 /** The events the feed carries, one record each. */
-export const FEED_EVENT_TYPES = ['MessageCharged', 'MessageRecorded', 'MessageRejected'] as const;
+export const FEED_EVENT_TYPES = ['MessageCharged', 'MessageRecorded', 'MessageRejected', 'MessageRerated'] as const;
 const FEED_TYPES_SQL = FEED_EVENT_TYPES.map((type) => `'${type}'`).join(', ');
 
 /** Where the feed stands: the last event published, in (transaction id, global position) order, and its feed position. */
@@ -34,16 +34,21 @@ export interface FeedBacklog {
  * built by Postgres from the event so that the busy service thread neither parses nor serialises it
  * (test/integration/rated-feed.test.ts holds it equal to the API's charge).
  */
+const OUTCOME_SQL = `CASE WHEN e.event_type = 'MessageRerated' THEN e.data->'after' ELSE e.data END`;
+// A correction (MessageRerated) is the corrected charge, from its `after`, plus `correction: {runId, before}`.
 const PAYLOAD_SQL = `json_build_object(
     'messageId', m->'messageId', 'kind', m->'kind', 'sentAt', m->'sentAt',
     'sender', m->'sender', 'recipient', m->'recipient', 'roamingCountry', m->'roamingCountry',
-    'status', CASE e.event_type WHEN 'MessageCharged' THEN 'CHARGED'
-                                WHEN 'MessageRecorded' THEN 'RECORDED' ELSE 'REJECTED' END,
-    'reason', e.data->'reason',
-    'units', COALESCE(e.data->'units', '0'),
-    'pence', COALESCE(e.data->'pence', '0'),
+    'status', CASE e.event_type WHEN 'MessageCharged' THEN 'CHARGED' WHEN 'MessageRecorded' THEN 'RECORDED'
+                                WHEN 'MessageRerated' THEN e.data->'after'->>'status' ELSE 'REJECTED' END,
+    'reason', (${OUTCOME_SQL})->'reason',
+    'units', COALESCE((${OUTCOME_SQL})->'units', '0'),
+    'pence', COALESCE((${OUTCOME_SQL})->'pence', '0'),
     'allocations', COALESCE((SELECT json_agg(json_build_object('purchaseId', a->'purchaseId', 'units', a->'units'))
-                             FROM json_array_elements(e.data->'allocations') a), '[]'),
+                             FROM json_array_elements((${OUTCOME_SQL})->'allocations') a), '[]'),
+    'tariffVersion', e.data->'tariffVersion',
+    'correction', CASE WHEN e.event_type = 'MessageRerated'
+                       THEN json_build_object('runId', e.data->'runId', 'before', e.data->'before') END,
     'globalPosition', e.global_position::text)::text`;
 
 interface FeedRowRecord {

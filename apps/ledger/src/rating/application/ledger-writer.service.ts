@@ -9,14 +9,13 @@ import {
   type PriorOutcome,
   type RatedDecision,
   type RatingCommand,
-  type Tariff,
 } from '@ledger/rating';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
 import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
 import { SubscriberStateRepository } from '../infrastructure/subscriber-state.repository.js';
-import { TARIFF } from '../infrastructure/tariff.provider.js';
+import { TariffVersions } from '../tariff/tariff-versions.js';
 
 /** The rating decision, or why the tariff could not rate the input at all. */
 export type Decision = RatedDecision;
@@ -37,20 +36,29 @@ export class LedgerWriter {
     private readonly eventStore: PostgresEventStore,
     private readonly subscribers: SubscriberStateRepository,
     private readonly rejections: RejectionsRepository,
-    @Inject(TARIFF) private readonly tariff: Tariff,
+    private readonly tariffs: TariffVersions,
     @Inject(PROJECTIONS) private readonly projections: readonly Projection[],
   ) {}
 
-  async rate(client: PoolClient, requests: readonly RatingRequest[]): Promise<Decision[]> {
+  /** `keepRejections: false` for a replay: the input is a rejection already, which the caller marks. */
+  async rate(
+    client: PoolClient,
+    requests: readonly RatingRequest[],
+    { keepRejections = true }: { keepRejections?: boolean } = {},
+  ): Promise<Decision[]> {
     const commands = requests.map(({ command }) => command);
     const priors = await this.priorsOf(client, commands);
     const streams = await this.subscribers.load(client, [...new Set(commands.map(subscriberOf))]);
-    const { decisions, events } = decideAll(commands, streams, this.tariff, priors);
+    // Read in this transaction: an input is rated with the newest version stored before it, on every instance.
+    const tariff = await this.tariffs.current(client);
+    const decided = decideAll(commands, streams, tariff.tariff, priors);
+    const { decisions } = decided;
+    const events = decided.events.map((decidedEvent) => stampVersion(decidedEvent, tariff.version));
 
     const positions = await this.eventStore.append(client, events.map(toNewEvent));
     const recorded = events.map(({ event }, index) => ({ globalPosition: positions[index], event }));
     for (const projection of this.projections) await projection.apply(client, recorded);
-    await this.rejections.record(client, rejectionsOf(requests, decisions, events));
+    if (keepRejections) await this.rejections.record(client, rejectionsOf(requests, decisions, events));
     return decisions;
   }
 
@@ -60,6 +68,11 @@ export class LedgerWriter {
     for (const [key, { type, data }] of stored) priors.set(key, { event: { type, data } as LedgerEvent });
     return priors;
   }
+}
+
+/** Every rating event records the tariff version that decided it (docs/CONTRACT.md section 8.1). */
+function stampVersion(decided: DecidedEvent, tariffVersion: number): DecidedEvent {
+  return { ...decided, event: { ...decided.event, data: { ...decided.event.data, tariffVersion } } as LedgerEvent };
 }
 
 function toNewEvent({ msisdn, streamVersion, idempotencyKey, event }: DecidedEvent): NewEvent {
@@ -106,6 +119,7 @@ function ratingRejection(event: LedgerEvent, origin: RecordOrigin): Rejection | 
     case 'MessageCharged':
     case 'MessageRecorded':
     case 'BoltOnPurchased':
+    case 'MessageRerated':
       return null;
   }
 }

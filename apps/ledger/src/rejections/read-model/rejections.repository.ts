@@ -25,6 +25,9 @@ export interface RejectionView {
   payloadEncoding: 'utf8' | 'base64';
   payloadBytes: number;
   payloadTruncated: boolean;
+  /** When a replay rated it again (docs/CONTRACT.md section 8.3), and how it came out; null until then. */
+  replayedAt: string | null;
+  replayOutcome: string | null;
 }
 
 interface RejectionRow {
@@ -40,6 +43,8 @@ interface RejectionRow {
   received_at: Date;
   payload: Buffer;
   payload_bytes: number;
+  replayed_at: Date | null;
+  replay_outcome: string | null;
 }
 
 /** Inputs the ledger rejected or could not read, kept with their raw bytes. */
@@ -74,7 +79,8 @@ export class RejectionsRepository {
       name: 'rejections-page',
       text: `SELECT id, source, topic, partition, "offset", substring(key FROM 1 FOR $3) AS key,
                     octet_length(key) AS key_bytes, reason, detail, received_at,
-                    substring(payload FROM 1 FOR $3) AS payload, octet_length(payload) AS payload_bytes
+                    substring(payload FROM 1 FOR $3) AS payload, octet_length(payload) AS payload_bytes,
+                    replayed_at, replay_outcome
              FROM rejections WHERE id > $1 ORDER BY id LIMIT $2`,
       values: [afterId.toString(), limit, PREVIEW_BYTES],
     });
@@ -132,5 +138,7 @@ function toView(row: RejectionRow): RejectionView {
     payloadEncoding: payload.encoding,
     payloadBytes: row.payload_bytes,
     payloadTruncated,
+    replayedAt: row.replayed_at ? formatInstant(row.replayed_at) : null,
+    replayOutcome: row.replay_outcome,
   };
 }
