@@ -15,9 +15,7 @@ const DASHBOARD = repo('ops/grafana/message-ledger.json');
 const RUNBOOK = repo('ops/README.md');
 
 /** Metrics the rules and the dashboard already use and the service does not export yet. */
-const PLANNED = [
-  'ledger_db_reconnects_total',
-];
+const PLANNED = ['ledger_db_reconnects_total'];
 
 const ALERTS = [
   'LedgerConsumerLagGrowing',
