@@ -455,7 +455,7 @@ export async function exactlyOnceProblems(
     offset: string;
     payload: Buffer;
     source: string;
-    key: string | null;
+    key: Buffer | null;
   }>('SELECT source, topic, partition, "offset", key, payload FROM rejections');
   const rejectedAt = new Map<string, number>();
   const badPayload: string[] = [];
@@ -463,7 +463,9 @@ export async function exactlyOnceProblems(
     const position = `${row.topic}:${row.partition}:${row.offset}`;
     rejectedAt.set(position, (rejectedAt.get(position) ?? 0) + 1);
     const record = unreadable.get(position);
-    if (record && (!row.payload.equals(record.value ?? Buffer.alloc(0)) || row.key !== record.key))
+    // The key is kept as the record's bytes.
+    const key = row.key === null ? null : row.key.toString('utf8');
+    if (record && (!row.payload.equals(record.value ?? Buffer.alloc(0)) || key !== record.key))
       badPayload.push(position);
   }
   report(
