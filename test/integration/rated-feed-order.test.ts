@@ -128,11 +128,15 @@ describe('the rated-message feed in any commit order', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(feedProblems(feed.live, events)).toEqual([]);
     const lateRecord = feed.live.find(({ messageId }) => messageId === 'LATE-0001')!;
-    const { globalPosition, ...charge } = lateRecord.body;
+    // A first rating's feed record is the charge with `correction: null` where the API lists `corrections: []`.
+    const { globalPosition, correction, ...charge } = lateRecord.body;
     expect(String(globalPosition)).toBe(
       String(events.find(({ messageId }) => messageId === 'LATE-0001')!.globalPosition),
     );
-    expect(charge).toEqual((await apiClient(ledger.url).get('/v1/messages/LATE-0001')).body);
+    expect(correction).toBeNull();
+    const { corrections, ...answered } = (await apiClient(ledger.url).get('/v1/messages/LATE-0001')).body;
+    expect(corrections).toEqual([]);
+    expect(charge).toEqual(answered);
   });
 
   it('never shows what a fenced relay sent, and goes on publishing each message once after the fence', async () => {

@@ -45,6 +45,8 @@ export function isolatedEnvironment(label: string): Environment {
       KAFKA_TOPIC_PARTITIONS: '3',
       LEDGER_API_KEYS: `admin:${KEYS.admin},finance:${KEYS.finance},retail:${KEYS.retail}`,
       LOG_LEVEL: 'warn',
+      // The acceptance scenarios read thousands of pages a minute; test/integration/http-edge.test.ts sets a limit.
+      API_RATE_LIMIT: '0',
     },
     prefix,
     topic: (name) => prefix + name,
