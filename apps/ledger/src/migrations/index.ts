@@ -1,4 +1,5 @@
 import { CreateEventStore1700000000000 } from '@ledger/event-store';
+import { AddValidityAndPeriods1700000001900 } from './add-validity-and-periods.migration.js';
 import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
 import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
 import { CreateReratingRuns1700000001600 } from './create-rerating-runs.migration.js';
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateOutbox1700000000200,
   CreateTariffVersions1700000001500,
   CreateReratingRuns1700000001600,
+  AddValidityAndPeriods1700000001900,
 ];
