@@ -56,6 +56,8 @@ describe('from Kafka through the event store to the API', () => {
       units: 0,
       pence: 10,
       allocations: [],
+      tariffVersion: 1,
+      corrections: [],
     });
     const charges = await api.get('/v1/subscribers/447700900001/charges');
     expect(charges.status).toBe(200);

@@ -1,7 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import { eventually, isolatedEnvironment, startLedger, type RunningLedger } from '../support/ledger-harness.js';
+import {
+  apiClient,
+  eventually,
+  isolatedEnvironment,
+  startLedger,
+  type RunningLedger,
+} from '../support/ledger-harness.js';
 
 const built = (file: string): string => `dist/apps/${file}`;
 
@@ -63,6 +69,41 @@ describe('the command-line tools', () => {
     const rebuild = run('ledger/src/cli/ledger-cli.js', ['rebuild']);
     expect(rebuild.status).toBe(0);
     expect(rebuild.stdout).toMatch(/rebuilt bolt-ons, charges from \d+ events/);
+    expect(run('ledger/src/cli/ledger-cli.js', ['verify']).status).toBe(0);
+  });
+
+  it('rerate prints a dry run as a table, applies it with --apply, and the read models still equal the event store', async () => {
+    const tariff = (
+      await apiClient(ledger.url).get<{ tariff: { paygPrices: { kind: string; pricePence: number }[] } }>('/v1/tariff')
+    ).body.tariff;
+    for (const price of tariff.paygPrices) if (price.kind === 'SMS') price.pricePence += 1;
+    expect((await apiClient(ledger.url).post('/v1/tariff/versions', tariff)).status).toBe(201);
+    const refused = run('ledger/src/cli/ledger-cli.js', ['rerate', '--from', 'last week']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('from');
+
+    const dry = run('ledger/src/cli/ledger-cli.js', [
+      'rerate',
+      '--from',
+      '0001-01-01T00:00:00Z',
+      '--reason',
+      'SMS +1p',
+    ]);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toMatch(/DRY_RUN {2}tariff version 2/);
+    const changed = Number(/messages changed\s+(\d+)/.exec(dry.stdout)?.[1]);
+    expect(changed).toBeGreaterThan(0);
+    const apply = run('ledger/src/cli/ledger-cli.js', ['rerate', '--from', '0001-01-01T00:00:00Z', '--apply']);
+    expect(apply.status).toBe(0);
+    expect(apply.stdout).toMatch(/APPLIED {2}tariff version 2/);
+    expect(Number(/APPLIED[\s\S]*messages changed\s+(\d+)/.exec(apply.stdout)?.[1])).toBe(changed);
+    const rerated = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM events WHERE event_type = 'MessageRerated'`,
+    );
+    expect(Number(rerated.rows[0].n)).toBe(changed);
+    expect(run('ledger/src/cli/ledger-cli.js', ['verify']).status).toBe(0);
+    const rebuild = run('ledger/src/cli/ledger-cli.js', ['rebuild']);
+    expect(rebuild.status).toBe(0);
     expect(run('ledger/src/cli/ledger-cli.js', ['verify']).status).toBe(0);
   });
 

@@ -10,6 +10,7 @@ import { MIGRATIONS } from '@ledger/app/migrations/index.js';
 import type { ReplayProgress } from '@ledger/app/read-models/projection-replayer.js';
 import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
 import { rebuildReadModels, verifyReadModels } from '@ledger/app/read-models/read-model-maintenance.js';
+import { RERATE_USAGE, rerateCommand } from './rerate-command.js';
 
 @Module({ imports: [LedgerConfigModule, DatabaseModule.forRoot(MIGRATIONS)] })
 class CliModule {}
@@ -19,9 +20,18 @@ const USAGE = `usage: npm run ledger -- <command>
 commands:
   rebuild   empty every read model and project the whole event store again
             (the service may keep running: its writes wait until the rebuild commits)
-  verify    project the event store into private copies and list every difference from the live read models`;
+  verify    project the event store into private copies and list every difference from the live read models
+${RERATE_USAGE}`;
 
-async function main(command: string | undefined): Promise<number> {
+async function main(command: string | undefined, args: readonly string[]): Promise<number> {
+  if (command === 'rerate') {
+    const context = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+    try {
+      return await rerateCommand(context.get<Pool>(PG_POOL), args);
+    } finally {
+      await context.close();
+    }
+  }
   if (command !== 'rebuild' && command !== 'verify') {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' ? 0 : 2;
@@ -76,7 +86,7 @@ async function main(command: string | undefined): Promise<number> {
 
 const seconds = (started: number): string => ((Date.now() - started) / 1000).toFixed(1);
 
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   (code) => process.exit(code),
   (error: Error) => {
     new Logger('ledger-cli').error(error.message);

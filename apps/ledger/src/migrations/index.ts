@@ -2,6 +2,7 @@ import { CreateEventStore1700000000000 } from '@ledger/event-store';
 import { AddValidityAndPeriods1700000001900 } from './add-validity-and-periods.migration.js';
 import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
 import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
+import { CreateRejectionReplays1700000001700 } from './create-rejection-replays.migration.js';
 import { CreateReratingRuns1700000001600 } from './create-rerating-runs.migration.js';
 import { CreateTariffVersions1700000001500 } from './create-tariff-versions.migration.js';
 
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   CreateOutbox1700000000200,
   CreateTariffVersions1700000001500,
   CreateReratingRuns1700000001600,
+  CreateRejectionReplays1700000001700,
   AddValidityAndPeriods1700000001900,
 ];

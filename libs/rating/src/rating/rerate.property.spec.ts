@@ -5,7 +5,8 @@ import type { RatingCommand } from '../commands/rating-command.js';
 import { evolve, initialSubscriberState } from '../subscriber/subscriber.state.js';
 import type { Tariff } from '../tariff/tariff.model.js';
 import { parseTariff } from '../tariff/tariff.parser.js';
-import { defaultTariffJson, runLedger } from '../testing/rating.fixtures.js';
+import { defaultTariffJson } from '../testing/rating.fixtures.js';
+import { decideAll } from './decide-all.js';
 import { currentOutcomes, rerate } from './rerate.js';
 
 const SUBSCRIBERS = ['447700900001', '447700900002', '447700900003'];
@@ -118,10 +119,10 @@ describe('rerating everything under B equals rating everything under B (fast-che
     fc.assert(
       fc.property(twoTariffs, history, ({ tariffA, tariffB }, commands) => {
         // given everything rated under A, when every subscriber is rerated from the start under B
-        const underA = runLedger(commands, tariffA).streams;
+        const underA = rateAll(commands, tariffA).streams;
         const corrected = new Map([...underA].map(([msisdn, stream]) => [msisdn, rerateAll(stream, tariffB)]));
         // then the ledger answers as if B had rated everything from the start
-        const underB = runLedger(commands, tariffB).streams;
+        const underB = rateAll(commands, tariffB).streams;
         expect(ledgerFigures(corrected)).toEqual(ledgerFigures(underB));
       }),
       RUNS,
@@ -131,12 +132,12 @@ describe('rerating everything under B equals rating everything under B (fast-che
   it('gets there too through a run from a random date first, and a second run from the start appends nothing', () => {
     fc.assert(
       fc.property(twoTariffs, history, inSpring, ({ tariffA, tariffB }, commands, from) => {
-        const underA = runLedger(commands, tariffA).streams;
+        const underA = rateAll(commands, tariffA).streams;
         const partly = new Map(
           [...underA].map(([msisdn, stream]) => [msisdn, [...stream, ...rerate(stream, tariffB, from, RUN).events]]),
         );
         const corrected = new Map([...partly].map(([msisdn, stream]) => [msisdn, rerateAll(stream, tariffB)]));
-        expect(ledgerFigures(corrected)).toEqual(ledgerFigures(runLedger(commands, tariffB).streams));
+        expect(ledgerFigures(corrected)).toEqual(ledgerFigures(rateAll(commands, tariffB).streams));
         for (const stream of corrected.values()) expect(rerate(stream, tariffB, THE_START, RUN).events).toEqual([]);
       }),
       RUNS,
@@ -146,8 +147,8 @@ describe('rerating everything under B equals rating everything under B (fast-che
   it('examines every message of the stream from the start, and changes only those whose outcome differs', () => {
     fc.assert(
       fc.property(twoTariffs, history, ({ tariffA, tariffB }, commands) => {
-        const underA = runLedger(commands, tariffA).streams;
-        const underB = runLedger(commands, tariffB).streams;
+        const underA = rateAll(commands, tariffA).streams;
+        const underB = rateAll(commands, tariffB).streams;
         for (const [msisdn, stream] of underA) {
           const { messagesExamined, events } = rerate(stream, tariffB, THE_START, RUN);
           const before = currentOutcomes(stream);
@@ -165,6 +166,15 @@ describe('rerating everything under B equals rating everything under B (fast-che
 });
 
 const RUN = { runId: 'run-property', tariffVersion: 2 };
+
+/** Rate everything from the start with decideAll, as the writer does: each subscriber's stream of events. */
+function rateAll(commands: readonly RatingCommand[], tariff: Tariff): { streams: Map<string, LedgerEvent[]> } {
+  const streams = new Map<string, LedgerEvent[]>();
+  for (const { msisdn, event } of decideAll(commands, new Map(), tariff, new Map()).events) {
+    streams.set(msisdn, [...(streams.get(msisdn) ?? []), event]);
+  }
+  return { streams };
+}
 
 const rerateAll = (stream: LedgerEvent[], tariff: Tariff): LedgerEvent[] => [
   ...stream,

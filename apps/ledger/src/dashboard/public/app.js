@@ -2,6 +2,7 @@
 import { ApiError, getJson } from './api.js';
 import { clearChart, groupedBarChart, lineChart } from './charts.js';
 import { formatCount, formatInstant, formatPence, formatPenceTick, longDate, shortDate } from './format.js';
+import { wireReratings } from './reratings.js';
 
 const KEY_STORAGE = 'message-ledger.api-key';
 
@@ -330,4 +331,5 @@ ui.subscriberForm.addEventListener('submit', (event) => {
   event.preventDefault();
   run(lookUp, ui.subscriberError, 'subscriberState', ui.lookUp);
 });
+wireReratings(currentKey);
 if (ui.key.value) loadFigures();

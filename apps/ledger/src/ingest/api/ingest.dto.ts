@@ -50,6 +50,24 @@ export class RejectionDto {
 
   @ApiProperty({ enum: ['utf8', 'base64'], description: 'base64 when the bytes are not valid UTF-8.', example: 'utf8' })
   payloadEncoding!: 'utf8' | 'base64';
+
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'When POST /v1/rejections/replay rated it again; null until then.',
+    example: null,
+  })
+  replayedAt!: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description:
+      'How the replay came out: CHARGED, RECORDED, REJECTED <reason>, or REPEAT <that> when already recorded.',
+    example: null,
+  })
+  replayOutcome!: string | null;
 }
 
 export class RejectionsPageDto {
@@ -102,6 +120,8 @@ export const REJECTIONS_PAGE_EXAMPLE: RejectionsPageDto = {
       receivedAt: '2003-04-02T10:15:03.120Z',
       payload: 'this is not json',
       payloadEncoding: 'utf8',
+      replayedAt: null,
+      replayOutcome: null,
     },
     {
       id: '43',
@@ -115,6 +135,8 @@ export const REJECTIONS_PAGE_EXAMPLE: RejectionsPageDto = {
       receivedAt: '2003-04-02T11:00:00.512Z',
       payload: '{"purchaseId":"R-0002","boltOn":"GBP16","purchasedAt":"2003-03-31T09:00:00Z"}',
       payloadEncoding: 'utf8',
+      replayedAt: null,
+      replayOutcome: null,
     },
   ],
   nextCursor: 'eyJpZCI6IjQzIn0.Jc7kq3cRZ2jv5GmU0r8nW1xq9YbH4tLmA6sP2dV0eFo',

@@ -43,7 +43,12 @@ export class LedgerWriter {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  async rate(client: PoolClient, requests: readonly RatingRequest[]): Promise<Decision[]> {
+  /** `keepRejections: false` for a replay: the input is a rejection already, which the caller marks. */
+  async rate(
+    client: PoolClient,
+    requests: readonly RatingRequest[],
+    { keepRejections = true }: { keepRejections?: boolean } = {},
+  ): Promise<Decision[]> {
     // Before the append: the finance projection must see every close recorded before these events.
     await holdPeriodsOpen(client);
     const commands = requests.map(({ command }) => command);
@@ -59,7 +64,7 @@ export class LedgerWriter {
     const recorded = events.map(({ event }, index) => ({ globalPosition: positions[index], event }));
     for (const projection of this.projections) await projection.apply(client, recorded);
     await this.outbox.enqueue(client, recorded);
-    await this.rejections.record(client, rejectionsOf(requests, decisions, events));
+    if (keepRejections) await this.rejections.record(client, rejectionsOf(requests, decisions, events));
     return decisions;
   }
 

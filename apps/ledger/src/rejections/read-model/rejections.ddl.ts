@@ -23,3 +23,14 @@ export async function createRejectionsTable(runner: SchemaRunner): Promise<void>
 export async function dropRejectionsTable(runner: SchemaRunner): Promise<void> {
   await runner.query('DROP TABLE rejections');
 }
+
+/** When a rejection the tariff could not rate was replayed, and how (CreateRejectionReplays1700000001700). */
+export async function addRejectionReplays(runner: SchemaRunner): Promise<void> {
+  await runner.query('ALTER TABLE rejections ADD COLUMN replayed_at timestamptz, ADD COLUMN replay_outcome text');
+  await runner.query('CREATE INDEX rejections_to_replay ON rejections (reason, id) WHERE replayed_at IS NULL');
+}
+
+export async function dropRejectionReplays(runner: SchemaRunner): Promise<void> {
+  await runner.query('DROP INDEX rejections_to_replay');
+  await runner.query('ALTER TABLE rejections DROP COLUMN replay_outcome, DROP COLUMN replayed_at');
+}

@@ -15,6 +15,9 @@ export interface RejectionView {
   receivedAt: string;
   payload: string;
   payloadEncoding: 'utf8' | 'base64';
+  /** When a replay rated it again (docs/CONTRACT.md section 8.3), and how it came out; null until then. */
+  replayedAt: string | null;
+  replayOutcome: string | null;
 }
 
 interface RejectionRow {
@@ -28,6 +31,8 @@ interface RejectionRow {
   detail: string;
   received_at: Date;
   payload: Buffer;
+  replayed_at: Date | null;
+  replay_outcome: string | null;
 }
 
 /** Inputs the ledger rejected or could not read, kept with their raw bytes. */
@@ -77,5 +82,7 @@ function toView(row: RejectionRow): RejectionView {
     receivedAt: formatInstant(row.received_at),
     payload: isUtf8 ? text : row.payload.toString('base64'),
     payloadEncoding: isUtf8 ? 'utf8' : 'base64',
+    replayedAt: row.replayed_at ? formatInstant(row.replayed_at) : null,
+    replayOutcome: row.replay_outcome,
   };
 }
