@@ -44,6 +44,20 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ['test/**/*.ts', 'apps/bench/**/*.ts', 'apps/simulator/**/*.ts'],
+    rules: {
+      // The tests and the other apps use the app's code as its own files do; the built dist/ entry is a path, not an import.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+(apps/)?ledger/src(/|$)', message: 'Import the app through @ledger/app/...' },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['*.js', 'scripts/**/*.js', 'scripts/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   prettier,
 );

@@ -1,12 +1,13 @@
 // Fails when apps/ledger/src has an import cycle between its folders, the platform imports a context,
 // or a context imports the composition root (AppModule's folder; only the CLI entry may); run by `npm run lint`.
+// An argument names another source folder to check (scripts/check-layers.spec.ts uses small made-up trees).
 import { readdirSync, readFileSync } from 'node:fs';
 import process from 'node:process';
-import { dirname, join, normalize, relative } from 'node:path';
+import { dirname, join, normalize, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const src = join(root, 'apps/ledger/src');
+const src = process.argv[2] ? resolve(process.argv[2]) : join(root, 'apps/ledger/src');
 
 /** The folder an app file belongs to: a context, a platform part, or the composition root. */
 function folderOf(file) {
@@ -69,4 +70,4 @@ if (problems.length > 0) {
   for (const problem of problems) process.stderr.write(`${problem}\n`);
   process.exit(1);
 }
-process.stdout.write(`apps/ledger/src: ${edges.size} folders, imports run one way\n`);
+process.stdout.write(`${relative(root, src)}: ${edges.size} folders, imports run one way\n`);

@@ -123,6 +123,7 @@ launch() { # name, pg_autoctl args...
   shift
   local log="$PG_HA_DIR/logs/$name.log" pid
   printf '\n===== %s pg_autoctl %s\n' "$(date -Is)" "$*" | as_pg tee -a "$log" >/dev/null
+  # shellcheck disable=SC2016 # $@ and $LOG expand in the inner bash
   pid="$(as_pg env "LOG=$log" bash -c 'setsid "$@" >>"$LOG" 2>&1 </dev/null 9>&- & echo $!' _ pg_autoctl "$@" 9>&-)"
   printf '%s\n' "$pid" | as_pg tee "$(keeper_pid_file "$name")" >/dev/null
 }
@@ -223,7 +224,8 @@ EOF
 haproxy_pids() {
   local dir
   for dir in /proc/[0-9]*; do
-    tr '\0' ' ' <"$dir/cmdline" 2>/dev/null | grep -q "^haproxy .*-f $HAPROXY_CFG " && printf '%s\n' "${dir#/proc/}"
+    # Braces: a process gone since the glob makes the redirection itself fail, quietly.
+    { tr '\0' ' ' <"$dir/cmdline"; } 2>/dev/null | grep -q "^haproxy .*-f $HAPROXY_CFG " && printf '%s\n' "${dir#/proc/}"
   done
   return 0
 }
@@ -280,8 +282,7 @@ proxy_reaches_primary() {
 # HAProxy (roundrobin) sends four connections in a row to nodes that take writes: with a standby
 # still in rotation, one of them would land on it.
 proxy_routes_only_primary() {
-  local try
-  for try in 1 2 3 4; do proxy_reaches_primary || return 1; done
+  for _ in 1 2 3 4; do proxy_reaches_primary || return 1; done
 }
 
 wait_for() { # what, seconds, command...
@@ -345,7 +346,7 @@ stop_member() {
       sleep 0.5
       waited=$((waited + 1))
     done
-    kill -0 "$pid" 2>/dev/null && kill -9 -- "-$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then kill -9 -- "-$pid" 2>/dev/null || true; fi
   fi
   if [[ -f "$pgdata/postmaster.pid" ]]; then
     pid="$(head -n1 "$pgdata/postmaster.pid" | tr -dc '0-9')"

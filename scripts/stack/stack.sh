@@ -6,7 +6,8 @@
 #   bash scripts/stack/stack.sh up --secure     # also SASL_SSL (SCRAM) and SSL (mutual TLS)
 #                                               # listeners, on KAFKA_PORT+100 and KAFKA_PORT+101
 #   bash scripts/stack/stack.sh up --brokers 3  # three nodes on KAFKA_PORT, +2, +4 (controllers +1)
-#   bash scripts/stack/stack.sh down    # stop the brokers this script started
+#   bash scripts/stack/stack.sh up --postgres-ha  # also the Postgres HA formation (postgres-ha.sh up)
+#   bash scripts/stack/stack.sh down    # stop the brokers this script started (and the HA formation)
 #   bash scripts/stack/stack.sh status  # tell whether they run / answer
 #
 # Jars come from Maven Central via scripts/stack/pom.xml (cached in $STACK_DIR/kafka-<v>/libs),
@@ -39,11 +40,14 @@ PID_FILE="$STACK_DIR/kafka.pid"
 MODE_FILE="$STACK_DIR/stack.mode"
 TLS_DIR="$STACK_DIR/tls"
 SECURE_ENV="$STACK_DIR/secure.env"
+# The Postgres HA formation that --postgres-ha starts, and that 'down' stops when it exists.
+PG_HA_DIR="${PG_HA_DIR:-$STACK_DIR/pg-ha}"
 
 # Mode: number of nodes and the secure listeners. Flags beat the environment; down/status without
 # flags read what the last 'up' recorded in $MODE_FILE.
 NODE_COUNT="${KAFKA_BROKER_COUNT:-}"
 SECURE="${KAFKA_SECURE:-}"
+POSTGRES_HA=0
 say() { printf '[stack] %s\n' "$*"; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -57,7 +61,8 @@ parse_flags() {
         shift
         ;;
       --brokers=*) NODE_COUNT="${1#--brokers=}" ;;
-      *) die "unknown option '$1' (expected --secure or --brokers N)" ;;
+      --postgres-ha) POSTGRES_HA=1 ;;
+      *) die "unknown option '$1' (expected --secure, --brokers N or --postgres-ha)" ;;
     esac
     shift
   done
@@ -633,23 +638,40 @@ cmd_status() {
   return "$bad"
 }
 
+# Runs postgres-ha.sh on this stack's formation; 9>&- keeps it off our lock (it takes its own).
+postgres_ha() {
+  PG_HA_DIR="$PG_HA_DIR" bash "$SCRIPT_DIR/postgres-ha.sh" "$@" 9>&-
+}
+
 command="${1:-}"
 (($#)) && shift
 case "$command" in
   up)
     parse_flags "$@"
     cmd_up
+    if ((POSTGRES_HA == 1)); then
+      postgres_ha up
+    fi
     ;;
   down)
     parse_flags "$@"
+    # First, so that a foreign broker (which makes cmd_down exit 1) does not leave the formation up.
+    if [[ -d "$PG_HA_DIR" ]]; then
+      postgres_ha down
+    fi
     cmd_down
     ;;
   status)
     parse_flags "$@"
-    cmd_status
+    status=0
+    cmd_status || status=$?
+    if ((POSTGRES_HA == 1)); then
+      postgres_ha status || status=1
+    fi
+    exit "$status"
     ;;
   *)
-    echo "usage: $0 {up|down|status} [--secure] [--brokers N]" >&2
+    echo "usage: $0 {up|down|status} [--secure] [--brokers N] [--postgres-ha]" >&2
     exit 2
     ;;
 esac

@@ -1,16 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { TOPICS } from '@ledger/contracts';
 import { apiClient, eventually, isolatedEnvironment, messageSent } from '../support/ledger-harness.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../support/service-process.js';
 
 /** The README's first command, as a newcomer runs it: `npm start`, with no key configured. */
 describe('npm start', () => {

@@ -69,6 +69,26 @@ export interface Requirement {
 export const REQUIREMENTS: readonly Requirement[] = [
   { command: 'chromium', packages: ['chromium'], neededBy: 'the dashboard browser tests' },
   { command: 'kcat', packages: ['kcat'], neededBy: 'the scenario and npm start tests (an outside Kafka client)' },
+  { command: 'java', packages: ['openjdk-17-jre-headless'], neededBy: 'the local Kafka broker (stack.sh)' },
+  { command: 'mvn', packages: ['maven'], neededBy: "the first fetch of the broker's jars (stack.sh)" },
+  {
+    command: 'keytool',
+    packages: ['openjdk-17-jre-headless'],
+    neededBy: 'the secured Kafka stack (stack.sh --secure)',
+  },
+  { command: 'openssl', packages: ['openssl'], neededBy: 'the secured Kafka stack and the TLS tests' },
+  { command: 'promtool', packages: ['prometheus'], neededBy: 'the alert rule and metrics tests' },
+  { command: 'haproxy', packages: ['haproxy'], neededBy: 'the Postgres HA tests (postgres-ha.sh)' },
+  {
+    command: 'pg_autoctl',
+    packages: ['postgresql-15-auto-failover', 'pg-auto-failover-cli'],
+    neededBy: 'the Postgres HA tests (postgres-ha.sh)',
+  },
+  {
+    command: 'docker-compose',
+    packages: ['docker-compose'],
+    neededBy: 'the compose file test (a real Compose parser)',
+  },
 ];
 
 /** The machine as the installer sees it; injectable so the decision can be unit-tested. */

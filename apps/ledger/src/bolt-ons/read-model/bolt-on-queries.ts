@@ -63,3 +63,30 @@ export async function boltOnsAsAt(pool: Pool, msisdn: string, at: string): Promi
   });
   return result.rows;
 }
+
+/** Bolt-on sales (bigint sums, as pg hands them over: text) for finance's revenue. */
+export interface BoltOnSales {
+  /** Sales of every bolt-on purchased before the range. */
+  beforePence: string;
+  /** Sales per UTC day (YYYY-MM-DD) in the range; days without a sale are absent. */
+  byDay: Map<string, string>;
+}
+
+/** Sales before `start` and per UTC day in [start, end); run both in one snapshot with the other figures. */
+export async function boltOnSalesByDay(client: PoolClient, start: string, end: string): Promise<BoltOnSales> {
+  const before = await client.query<{ pence: string }>({
+    name: 'bolt-on-sales-before',
+    text: `SELECT COALESCE(sum(price_pence), 0) AS pence FROM bolt_ons WHERE purchased_at < $1`,
+    values: [start],
+  });
+  const days = await client.query<{ date: string; pence: string }>({
+    name: 'bolt-on-sales-by-day',
+    text: `SELECT to_char((purchased_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS date, sum(price_pence) AS pence
+           FROM bolt_ons WHERE purchased_at >= $1 AND purchased_at < $2 GROUP BY 1`,
+    values: [start, end],
+  });
+  return {
+    beforePence: before.rows[0]?.pence ?? '0',
+    byDay: new Map(days.rows.map((row) => [row.date, row.pence])),
+  };
+}

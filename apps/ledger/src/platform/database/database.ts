@@ -17,10 +17,10 @@ export function createPool(databaseUrl: string, max: number, onConnectionError: 
 /** Serialises the migrations of instances that start together. */
 const MIGRATION_LOCK = 74_000_002;
 
-/** Creates the database when it is missing, then applies pending migrations. */
 /** Every schema change, in order: the app's list of migration classes. */
 export type Migrations = readonly (new () => MigrationInterface)[];
 
+/** Creates the database when it is missing, then applies pending migrations. */
 export async function migrate(databaseUrl: string, migrations: Migrations): Promise<string[]> {
   await ensureDatabase(databaseUrl);
   const dataSource = new DataSource({
@@ -71,11 +71,20 @@ async function ensureDatabase(databaseUrl: string): Promise<void> {
 }
 
 /** Runs work in one transaction on one pooled connection; a connection that failed is discarded. */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return transaction(pool, 'BEGIN', work);
+}
+
+/** Runs reads in one read-only snapshot, so several statements see the same committed state. */
+export function inSnapshot<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return transaction(pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work);
+}
+
+async function transaction<T>(pool: pg.Pool, begin: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await work(client);
     await client.query('COMMIT');
     return result;
