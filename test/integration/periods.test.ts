@@ -339,6 +339,49 @@ describe('accounting periods, prior-period adjustments, validity and breakage', 
       });
     });
 
+    it('a rerating run across closed months posts its difference on the first open day, one adjustment per month', async () => {
+      // Tariff version 3: the same with SMS at 12p. Every PAYG SMS so far is in a closed month (through July).
+      const document = JSON.parse(readFileSync(DEFAULT_TARIFF_FILE, 'utf8')) as {
+        boltOns: Record<string, unknown>[];
+        paygPrices: { kind: string; pricePence: number }[];
+      };
+      document.boltOns = document.boltOns.map((offer) =>
+        offer.code === 'GBP3' ? { ...offer, validityDays: 30 } : offer,
+      );
+      document.paygPrices = document.paygPrices.map((price) =>
+        price.kind === 'SMS' ? { ...price, pricePence: 12 } : price,
+      );
+      const stored = await admin().post('/v1/tariff/versions', { ...document, version: '2003-04-01.sms-12p' });
+      expect(stored.status).toBe(201);
+      await eventually(async () => {
+        expect((await finance().get('/v1/tariff')).body.version).toBe(stored.body.version);
+      }, 10_000);
+      const closedMonths = await revenue('2003-03-01', '2003-07-31');
+      const augustBefore = day(await revenue('2003-08-01', '2003-08-01'), '2003-08-01');
+
+      const run = await admin().post('/v1/rerating-runs', { from: '2003-01-01T00:00:00Z', reason: 'SMS at 12p' });
+      expect(run.status).toBe(201);
+      const applied = await admin().post(`/v1/rerating-runs/${run.body.runId}/apply`, {});
+      expect(applied.status).toBe(200);
+      // PAYG SMS: PER-1 (March); PER-5 and PER-L1 (April); PER-6 (May); VAL-4 (July): 2p more each.
+      expect(applied.body.messagesChanged).toBe(5);
+
+      expect(await revenue('2003-03-01', '2003-07-31')).toEqual(closedMonths);
+      const august = day(await revenue('2003-08-01', '2003-08-01'), '2003-08-01');
+      const moved = recognised(300, 50, 8) - recognised(300, 50, 7);
+      expect(august).toEqual({
+        date: '2003-08-01',
+        ...figures(0, augustBefore.paygPence + 10, moved, -moved),
+        adjustments: [
+          { period: '2003-03', ...figures(0, 2, 0) },
+          { period: '2003-04', ...figures(0, 4, 0) },
+          { period: '2003-05', ...figures(0, 2, 0) },
+          { period: '2003-07', ...figures(0, 2, moved, -moved) },
+        ],
+      });
+      expect((await finance().get('/v1/messages/PER-1')).body).toMatchObject({ pence: 12 });
+    });
+
     it('a rebuild from the event store answers every figure the same, and verify finds no difference', async () => {
       const projections = READ_MODEL_PROJECTIONS.map((Projection) => new Projection());
       const live = {

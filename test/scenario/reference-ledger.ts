@@ -54,6 +54,8 @@ export interface ExpectedBoltOn {
   unitsRemaining: number;
   pricePence: number;
   purchasedAt: string;
+  /** SPEC 10: the scenario's catalogue has no validityDays, so no bolt-on expires. */
+  expiresAt: null;
 }
 
 export interface ExpectedBalance {
@@ -333,6 +335,7 @@ export class ReferenceLedger {
           holding.units - holding.uses.filter((use) => use.sentAtMs <= atMs).reduce((sum, use) => sum + use.units, 0),
         pricePence: holding.pricePence,
         purchasedAt: holding.purchasedAt,
+        expiresAt: null,
       }));
     return { msisdn, unitsAvailable: boltOns.reduce((sum, boltOn) => sum + boltOn.unitsRemaining, 0), boltOns };
   }
