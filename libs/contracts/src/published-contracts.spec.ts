@@ -64,11 +64,34 @@ describe('ratedMessageSchema (the value of ledger.message-rated.v1)', () => {
     units: 1,
     pence: 0,
     allocations: [{ purchaseId: 'R-0001', units: 1 }],
+    tariffVersion: 1,
+    correction: null,
     globalPosition: '42',
   };
 
   it('accepts a charge with its globalPosition as the relay publishes it', () => {
     expect(ratedMessageSchema.parse(charged)).toEqual(charged);
+  });
+
+  it('accepts a correction: the corrected charge and what it replaced', () => {
+    const correction = {
+      ...charged,
+      pence: 10,
+      units: 0,
+      allocations: [],
+      tariffVersion: 2,
+      correction: {
+        runId: '5b0c8e0e-9a51-4f3e-9d65-2a3c9e0f1b7d',
+        before: {
+          status: 'CHARGED',
+          reason: null,
+          units: 1,
+          pence: 0,
+          allocations: [{ purchaseId: 'R-0001', units: 1, recognisedPence: 6 }],
+        },
+      },
+    };
+    expect(ratedMessageSchema.parse(correction)).toEqual(correction);
   });
 
   it('refuses a value without globalPosition, a position as a number, or pence as a fraction', () => {

@@ -14,8 +14,9 @@ const MESSAGE_REJECTION_REASONS = [
 ] as const;
 
 /**
- * The value of a `ledger.message-rated.v1` record: the charge of docs/CONTRACT.md section 5 plus
- * the event's global position, field for field as the outbox query builds it in Postgres.
+ * The value of a `ledger.message-rated.v1` record: the charge of docs/CONTRACT.md section 5 (without
+ * its list of corrections), what a correction replaced, and the event's global position, field for
+ * field as the feed's query builds it in Postgres.
  */
 export const ratedMessageSchema = z.object({
   messageId: z.string().min(1).max(128),
@@ -32,6 +33,33 @@ export const ratedMessageSchema = z.object({
   units: z.number().int().nonnegative().describe('bolt-on units the message took; 0 unless CHARGED'),
   pence: z.number().int().nonnegative().describe('pay-as-you-go price in pence; 0 unless CHARGED'),
   allocations: z.array(z.object({ purchaseId: z.string().min(1).max(128), units: z.number().int().positive() })),
+  tariffVersion: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .describe(
+      'the tariff version that decided this outcome (docs/CONTRACT.md section 8.1); null before versions were kept',
+    ),
+  correction: z
+    .object({
+      runId: z.string().min(1).describe('the rerating run (docs/CONTRACT.md section 8.2)'),
+      before: z.object({
+        status: z.enum(['CHARGED', 'RECORDED', 'REJECTED']),
+        reason: z.enum(MESSAGE_REJECTION_REASONS).nullable(),
+        units: z.number().int().nonnegative(),
+        pence: z.number().int().nonnegative(),
+        allocations: z.array(
+          z.object({
+            purchaseId: z.string().min(1).max(128),
+            units: z.number().int().positive(),
+            recognisedPence: z.number().int().nonnegative(),
+          }),
+        ),
+      }),
+    })
+    .nullable()
+    .describe('null for a first rating; for a correction, the run and the outcome the corrected charge replaces'),
   globalPosition: z
     .string()
     .regex(/^[1-9][0-9]*$/)

@@ -4,6 +4,7 @@ import type { LedgerError } from '@ledger/contracts';
 import { ConcurrencyError } from '@ledger/event-store';
 import { RatingInvariantError, RatingRejectionError, TariffError } from '@ledger/rating';
 import { ConfigurationError } from '@ledger/app/platform/config/ledger-config.js';
+import { ReratingError } from '@ledger/app/rerating/domain/rerating.errors.js';
 import { LedgerErrorFilter } from './ledger-error.filter.js';
 
 /** What the filter wrote to the response. */
@@ -54,5 +55,17 @@ describe('the HTTP edge maps domain errors to statuses', () => {
       body: { statusCode: 500, message: 'Internal server error' },
     });
     expect(logged).toEqual([`${error.code}: ${error.message}`]);
+  });
+
+  it.each([
+    ['an unknown rerating run', new ReratingError('RERATING_RUN_NOT_FOUND', 'no rerating run 5b0c'), 404],
+    [
+      'a tariff that cannot rerate a message',
+      new ReratingError('TARIFF_CANNOT_RERATE', 'tariff version 2 cannot rate a message of 447700900123'),
+      422,
+    ],
+  ])("answers %s with its status, its code and why, logging nothing: the caller's to mend", (_, error, status) => {
+    expect(answer(error)).toEqual({ status, body: { statusCode: status, reason: error.code, message: error.message } });
+    expect(logged).toEqual([]);
   });
 });

@@ -17,8 +17,9 @@ export interface OutboxRow {
 @Injectable()
 export class OutboxRepository {
   async enqueue(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    // A correction is published as the first rating was: keyed by its sender, in its stream's order.
     const rated = events.flatMap(({ event, globalPosition }) =>
-      isMessageEvent(event)
+      isMessageEvent(event) || event.type === 'MessageRerated'
         ? [
             {
               key: event.data.message.sender.msisdn,
@@ -39,7 +40,7 @@ export class OutboxRepository {
 
   /**
    * The oldest rows, each with the rated message as the feed publishes it: the charge of docs/CONTRACT.md
-   * section 5 plus its globalPosition, built by Postgres from the event so that the busy service
+   * section 5 plus its globalPosition (a rerating: the corrected charge plus `correction`, section 8.2), built by Postgres from the event so that the busy service
    * thread neither parses nor serialises it (test/integration/rated-feed.test.ts holds it equal to
    * the API's charge).
    */
@@ -49,17 +50,21 @@ export class OutboxRepository {
       text: `SELECT o.id, o.message_key, json_build_object(
                  'messageId', m->'messageId', 'kind', m->'kind', 'sentAt', m->'sentAt',
                  'sender', m->'sender', 'recipient', m->'recipient', 'roamingCountry', m->'roamingCountry',
-                 'status', CASE e.event_type WHEN 'MessageCharged' THEN 'CHARGED'
-                                             WHEN 'MessageRecorded' THEN 'RECORDED' ELSE 'REJECTED' END,
-                 'reason', e.data->'reason',
-                 'units', COALESCE(e.data->'units', '0'),
-                 'pence', COALESCE(e.data->'pence', '0'),
+                 'status', CASE e.event_type WHEN 'MessageCharged' THEN 'CHARGED' WHEN 'MessageRecorded' THEN 'RECORDED'
+                                             WHEN 'MessageRerated' THEN e.data->'after'->>'status' ELSE 'REJECTED' END,
+                 'reason', r->'reason',
+                 'units', COALESCE(r->'units', '0'),
+                 'pence', COALESCE(r->'pence', '0'),
                  'allocations', COALESCE((SELECT json_agg(json_build_object('purchaseId', a->'purchaseId', 'units', a->'units'))
-                                          FROM json_array_elements(e.data->'allocations') a), '[]'),
+                                          FROM json_array_elements(r->'allocations') a), '[]'),
+                 'tariffVersion', e.data->'tariffVersion',
+                 'correction', CASE WHEN e.event_type = 'MessageRerated'
+                                    THEN json_build_object('runId', e.data->'runId', 'before', e.data->'before') END,
                  'globalPosition', o.global_position::text)::text AS payload
              FROM outbox o
              JOIN events e ON e.global_position = o.global_position
-             CROSS JOIN LATERAL (SELECT e.data->'message' AS m) message
+             CROSS JOIN LATERAL (SELECT e.data->'message' AS m,
+                                        CASE WHEN e.event_type = 'MessageRerated' THEN e.data->'after' ELSE e.data END AS r) message
              ORDER BY o.id LIMIT $1`,
       values: [limit],
     });
