@@ -3,7 +3,7 @@ const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^@ledger/(contracts|rating|event-store|traffic|kafka-client)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@ledger/(contracts|rating|event-store|traffic|kafka-client|kafka-codecs)$': '<rootDir>/libs/$1/src/index.ts',
     '^@ledger/app/(.*)\\.js$': '<rootDir>/apps/ledger/src/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,3 +1,4 @@
+import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import kafkajs from 'kafkajs';
 import type pg from 'pg';
 import { isolatedEnvironment, type Environment } from '../support/ledger-harness.js';
@@ -18,6 +19,8 @@ import {
 } from './fault-workload.js';
 
 const { Kafka, logLevel } = kafkajs;
+
+registerKafkaCodecs();
 
 /**
  * One fault scenario: an environment of its own (database, topics, consumer group), the service
@@ -44,8 +47,8 @@ export class Scenario {
   }
 
   /** An instance of the service in this environment (not started). */
-  instance(name: string): ServiceProcess {
-    const service = new ServiceProcess(this.environment, { name });
+  instance(name: string, env: Record<string, string> = {}): ServiceProcess {
+    const service = new ServiceProcess(this.environment, { name, env });
     this.services.push(service);
     return service;
   }

@@ -16,10 +16,6 @@ const RUNBOOK = repo('ops/README.md');
 
 /** Metrics the rules and the dashboard already use and the service does not export yet. */
 const PLANNED = [
-  'ledger_partition_stalled',
-  'ledger_ingest_offset_gaps_total',
-  'ledger_feed_outbox_depth',
-  'ledger_feed_outbox_oldest_age_seconds',
   'ledger_db_pool_waiting',
   'ledger_db_pool_total',
   'ledger_db_reconnects_total',

@@ -110,6 +110,7 @@ describe('from Kafka through the event store to the API', () => {
         nextOffset: expect.stringMatching(/^\d+$/),
         highWatermark: expect.stringMatching(/^\d+$/),
         lag: expect.stringMatching(/^\d+$/),
+        gap: null,
       });
     }
   });

@@ -64,6 +64,9 @@ describe('metrics, logs and health for operations', () => {
         database: expect.objectContaining({ status: 'up', responseTime: expect.any(Number) }),
         broker: expect.objectContaining({ status: 'up', brokers: expect.any(Number) }),
         consumer: { status: 'up', group: environment.env.KAFKA_GROUP_ID },
+        partitions: { status: 'up', stalledAfterSeconds: 60 },
+        offsetGaps: { status: 'up' },
+        deadLetters: { status: 'up', pending: 0, boundSeconds: 60 },
       },
     });
 
@@ -83,7 +86,15 @@ describe('metrics, logs and health for operations', () => {
       expect(response.status).toBe(200);
       return response.body;
     });
-    expect(Object.keys(ready.details)).toEqual(['database', 'broker', 'consumer', 'lag']);
+    expect(Object.keys(ready.details)).toEqual([
+      'database',
+      'broker',
+      'consumer',
+      'partitions',
+      'offsetGaps',
+      'deadLetters',
+      'lag',
+    ]);
     expect(ready.details.lag).toEqual({ status: 'up', records: 0, bound: 2 });
   });
 

@@ -11,6 +11,7 @@ import {
   type RunningLedger,
   type Upstream,
 } from '../support/ledger-harness.js';
+import { runLedgerCli } from '../support/service-process.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -19,7 +20,8 @@ interface FeedRecord {
   key: string;
   messageId: string;
   status: string;
-  outboxId: string;
+  feedPosition: string;
+  headers: Record<string, string>;
   body: Record<string, unknown>;
 }
 
@@ -77,7 +79,10 @@ describe('the rated-message feed for downstream billing', () => {
           key: message.key!.toString(),
           messageId: body.messageId,
           status: body.status,
-          outboxId: String(message.headers!['ledger-outbox-id']),
+          feedPosition: String(message.headers!['ledger-feed-position']),
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+          ),
           body: full,
         });
         return Promise.resolve();
@@ -108,9 +113,12 @@ describe('the rated-message feed for downstream billing', () => {
       expect(new Set(feed.filter(({ key }) => key === msisdn).map(({ partition }) => partition)).size).toBe(1);
     }
     expect(new Set(feed.map(({ status }) => status))).toEqual(new Set(['CHARGED', 'REJECTED']));
+    expect(feed.map(({ feedPosition }) => Number(feedPosition)).sort((a, b) => a - b)).toEqual(
+      produced.map((_, index) => index + 1),
+    );
     await eventually(async () => {
-      const left = await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
-      expect(Number(left.rows[0].n)).toBe(0);
+      const left = await pool.query<{ feed_position: string }>('SELECT feed_position FROM rated_feed_position');
+      expect(Number(left.rows[0].feed_position)).toBe(produced.length);
     });
   });
 
@@ -128,32 +136,92 @@ describe('the rated-message feed for downstream billing', () => {
     expect(feed.some(({ body }) => (body.allocations as unknown[]).length > 0)).toBe(true);
   });
 
-  it('repeats nothing when a relay died after publishing but before emptying the outbox', async () => {
-    // Put back rows Kafka already has, as a relay that crashed before its delete would leave them.
-    const published = feed.slice(-20);
+  const sendOne = async (messageId: string, sentAt: string): Promise<void> => {
+    const message = messageSent({ messageId, sentAt, sender: { msisdn: subscribers[0], network: 'O2-UK' } });
+    await network.send(environment.topic(TOPICS.messageSent), [
+      { key: subscribers[0], value: JSON.stringify(message) },
+    ]);
+  };
+
+  it('repeats nothing when a relay died after publishing but before recording it in Postgres', async () => {
+    // Postgres as a relay that died right after its Kafka commit leaves it: knowing nothing published.
     await ledger.close();
-    for (const record of published) {
-      await pool.query(
-        `INSERT INTO outbox (id, message_key, message_id, global_position)
-         SELECT $1, $2, message_id, global_position FROM charges WHERE message_id = $3`,
-        [record.outboxId, record.key, record.messageId],
-      );
-    }
+    await pool.query(`UPDATE rated_feed_position SET transaction_id = '0', global_position = 0, feed_position = 0`);
     ledger = await startLedger(environment);
-    await eventually(async () => {
-      const left = await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
-      expect(Number(left.rows[0].n)).toBe(0);
-    }, 30_000);
-    const extra = messageSent({
-      messageId: 'FEED-AFTER',
-      sentAt: '2003-04-03T00:00:00Z',
-      sender: { msisdn: subscribers[0], network: 'O2-UK' },
-    });
-    await network.send(environment.topic(TOPICS.messageSent), [{ key: subscribers[0], value: JSON.stringify(extra) }]);
+    await sendOne('FEED-AFTER', '2003-04-03T00:00:00Z');
     await eventually(
       () => Promise.resolve(expect(feed.map(({ messageId }) => messageId)).toContain('FEED-AFTER')),
       30_000,
     );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(feed).toHaveLength(produced.length + 1);
+    expect(feed.find(({ messageId }) => messageId === 'FEED-AFTER')!.feedPosition).toBe(String(produced.length + 1));
+  });
+
+  it("resumes from Postgres' record when Kafka no longer has the relay's position", async () => {
+    await ledger.close();
+    // Kafka drops the offsets of a group idle for longer than offsets.retention.minutes.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([`message-ledger.rated-feed.${environment.topic(TOPICS.messageRated)}`]);
+    await admin.disconnect();
+    ledger = await startLedger(environment);
+    await sendOne('FEED-AFTER-2', '2003-04-03T00:00:01Z');
+    await eventually(
+      () => Promise.resolve(expect(feed.map(({ messageId }) => messageId)).toContain('FEED-AFTER-2')),
+      30_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(feed).toHaveLength(produced.length + 2);
+    expect(feed.find(({ messageId }) => messageId === 'FEED-AFTER-2')!.feedPosition).toBe(String(produced.length + 2));
+  });
+
+  it('replays the feed from a global position, marked as a replay, for a downstream system that lost it', async () => {
+    const live = [...feed];
+    const positions = live.map(({ body }) => BigInt(String(body.globalPosition))).sort((a, b) => (a < b ? -1 : 1));
+    const from = positions[149];
+    const expected = live.filter(({ body }) => BigInt(String(body.globalPosition)) >= from);
+    const replay = await runLedgerCli(environment, ['replay-feed', '--from-position', String(from)]);
+    expect(replay.code).toBe(0);
+    expect(replay.output).toContain(`replayed ${expected.length} rated messages (events ${from} to `);
+    const runId = /as run ([0-9a-f-]{36})/.exec(replay.output)?.[1];
+    expect(runId).toBeDefined();
+
+    const replayed = (): FeedRecord[] => feed.filter(({ headers }) => headers['ledger-replay'] === 'true');
+    await eventually(() => Promise.resolve(expect(replayed()).toHaveLength(expected.length)), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(feed).toHaveLength(live.length + expected.length);
+    const byId = new Map(live.map((record) => [record.messageId, record]));
+    for (const record of replayed()) {
+      const original = byId.get(record.messageId)!;
+      expect(record.headers['ledger-replay-run']).toBe(runId);
+      expect(record.headers['ledger-feed-position']).toBeUndefined();
+      expect(record.body).toEqual(original.body);
+      expect({ key: record.key, partition: record.partition }).toEqual({
+        key: original.key,
+        partition: original.partition,
+      });
+    }
+    expect(new Set(replayed().map(({ messageId }) => messageId))).toEqual(
+      new Set(expected.map(({ messageId }) => messageId)),
+    );
+    for (const msisdn of subscribers) {
+      const order = replayed()
+        .filter(({ key }) => key === msisdn)
+        .map(({ body }) => BigInt(String(body.globalPosition)));
+      expect(order).toEqual([...order].sort((a, b) => (a < b ? -1 : 1)));
+    }
+  });
+
+  it('refuses a replay with no start or a wrong day, saying what to give, and publishes nothing', async () => {
+    const before = feed.length;
+    const none = await runLedgerCli(environment, ['replay-feed']);
+    expect(none.code).toBe(2);
+    expect(none.output).toContain('give exactly one of --from-position N or --from-date YYYY-MM-DD');
+    const wrongDay = await runLedgerCli(environment, ['replay-feed', '--from-date', '2026-02-30']);
+    expect(wrongDay.code).toBe(2);
+    expect(wrongDay.output).toContain('--from-date must be a day YYYY-MM-DD, not 2026-02-30');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(feed).toHaveLength(before);
   });
 });

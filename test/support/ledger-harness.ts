@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import kafkajs from 'kafkajs';
 import { AppModule } from '@ledger/app/app.module.js';
 import { setupOpenApi } from '@ledger/app/platform/http/openapi/openapi.js';
 
 const { Kafka, logLevel } = kafkajs;
+
+registerKafkaCodecs();
 
 export const KEYS = {
   admin: 'test-admin-key-0001',

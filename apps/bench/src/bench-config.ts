@@ -9,8 +9,13 @@ export interface BenchConfig {
   readonly subscribers: number;
   /** Service instances in one consumer group, one drain per entry. */
   readonly instances: readonly number[];
-  readonly freshnessRate: number;
+  /** Offered rates of the freshness runs, one run each. */
+  readonly freshnessRates: readonly number[];
   readonly freshnessSeconds: number;
+  /** Events stored before the second drain of the backlog (0: no such drain). */
+  readonly prefillEvents: number;
+  /** Where the primary drain's service writes its `node --cpu-prof` profile; null for none. */
+  readonly cpuProfileDir: string | null;
   readonly peerEvents: number;
   readonly writeReport: boolean;
   readonly brokers: string[];
@@ -26,8 +31,10 @@ const SETTINGS = [
   'BENCH_EVENTS',
   'BENCH_SUBSCRIBERS',
   'BENCH_INSTANCES',
-  'BENCH_FRESHNESS_RATE',
+  'BENCH_FRESHNESS_RATES',
   'BENCH_FRESHNESS_SECONDS',
+  'BENCH_PREFILL_EVENTS',
+  'BENCH_CPU_PROFILE',
   'BENCH_PEER_EVENTS',
   'BENCH_WRITE_REPORT',
   'KAFKA_BROKERS',
@@ -40,16 +47,30 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
   const smoke = env.BENCH_SMOKE === '1' || env.BENCH_SMOKE === 'true';
   // The smoke run changes the defaults only: a variable set explicitly still wins.
   const schema = z.object({
-    BENCH_EVENTS: count(100).default(smoke ? 5_000 : 200_000),
-    BENCH_SUBSCRIBERS: count(1).default(smoke ? 1_000 : 20_000),
+    BENCH_EVENTS: count(100).default(smoke ? 5_000 : 2_000_000),
+    BENCH_SUBSCRIBERS: count(1)
+      .max(99_999_999)
+      .default(smoke ? 1_000 : 500_000),
     BENCH_INSTANCES: z
       .string()
-      .default('1,2,3')
+      .default('1,2')
       .transform((value) => value.split(',').map((entry) => Number(entry.trim())))
       .refine((values) => values.every((value) => Number.isInteger(value) && value >= 1 && value <= 6), {
         message: 'must be a comma-separated list of instance counts from 1 to 6 (the input topic has 6 partitions)',
       }),
-    BENCH_FRESHNESS_RATE: count(1).default(smoke ? 500 : 5_000),
+    BENCH_FRESHNESS_RATES: z
+      .string()
+      .default(smoke ? '500' : '5000,20000')
+      .transform((value) => value.split(',').map((entry) => Number(entry.trim())))
+      .refine((values) => values.every((value) => Number.isInteger(value) && value >= 1 && value <= 200_000), {
+        message: 'must be a comma-separated list of rates a second, each from 1 to 200000',
+      }),
+    BENCH_PREFILL_EVENTS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(smoke ? 20_000 : 10_000_000),
+    BENCH_CPU_PROFILE: z.string().min(1).optional(),
     BENCH_FRESHNESS_SECONDS: z.coerce
       .number()
       .positive()
@@ -78,8 +99,10 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     events: values.BENCH_EVENTS,
     subscribers: values.BENCH_SUBSCRIBERS,
     instances: [...new Set(instances)],
-    freshnessRate: values.BENCH_FRESHNESS_RATE,
+    freshnessRates: [...new Set(values.BENCH_FRESHNESS_RATES)],
     freshnessSeconds: values.BENCH_FRESHNESS_SECONDS,
+    prefillEvents: values.BENCH_PREFILL_EVENTS,
+    cpuProfileDir: values.BENCH_CPU_PROFILE ?? null,
     peerEvents: Math.min(values.BENCH_PEER_EVENTS, values.BENCH_EVENTS),
     writeReport: values.BENCH_WRITE_REPORT === '1',
     brokers: values.KAFKA_BROKERS.split(',').map((broker) => broker.trim()),

@@ -1,8 +1,7 @@
 import { TOPICS } from '@ledger/contracts';
-import type { UpstreamRecord } from '@ledger/traffic';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
-import { benchTraffic, createInputTopic } from './backlog.js';
+import { benchMix, createInputTopic } from './backlog.js';
 import { databaseUrl, topicPrefix, type BenchConfig } from './bench-config.js';
 import { CpuMeter, type CpuUsage } from './cpu-usage.js';
 import { Progress } from './progress.js';
@@ -22,7 +21,10 @@ export interface FreshnessResult {
   readonly keptUp: boolean;
   /** From the last message produced to the last one visible. */
   readonly tailSeconds: number;
-  /** Milliseconds from produce to visible; Infinity for a message never seen before the bench gave up. */
+  /** The bench's own lateness: how far behind its schedule it handed a measured record to the producer. */
+  readonly handOverLateP99Ms: number;
+  readonly handOverLateMaxMs: number;
+  /** Milliseconds from when the message was due to visible; Infinity for one never seen before the bench gave up. */
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
@@ -37,27 +39,44 @@ export interface FreshnessResult {
 }
 
 const SEND_EVERY_MS = 10;
+/** Records a send at most: well under the broker's 1 MiB request limit with MMS bodies. */
+const MOST_PER_SEND = 1_000;
 const POLL_EVERY_MS = 10;
 /** A position the poller skipped that no commit fills in this long was rolled back (sequence gaps are normal). */
 const GAP_EXPIRY_MS = 5_000;
 
+/** A record of the freshness traffic, on its topic; `messageId` names a message measured (a first occurrence). */
+interface Offered {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: string;
+  readonly messageId: string | null;
+}
+
 /**
- * Produce-to-visible latency at a steady offered rate: the bench produces on a fresh topic with
- * one running service, stamping each messageId as it hands it to the producer, and a poller on
- * its own Postgres connection stamps each message when it first becomes visible in the `charges`
- * read model. Both stamps come from one monotonic clock in one process.
+ * Due-to-visible latency at a steady offered rate: the bench offers the mix (messages and retail
+ * purchases; its few API purchases are left out) on fresh topics to one running service, on a schedule
+ * of `rate` records a second, and a poller on its own Postgres connection stamps each message when it
+ * first becomes visible in the `charges` read model. A message's latency runs from when the schedule
+ * made it due, not from when the bench got round to handing it over, so the bench's own stalls count
+ * against the figure. Both stamps come from one monotonic clock in one process.
  */
-export async function measureFreshness(kafka: kafkajs.Kafka, config: BenchConfig): Promise<FreshnessResult> {
-  const prefix = topicPrefix(config, 'fresh');
+export async function measureFreshness(
+  kafka: kafkajs.Kafka,
+  config: BenchConfig,
+  rate: number,
+): Promise<FreshnessResult> {
+  const prefix = topicPrefix(config, `fresh${rate}`);
   const environment = {
-    databaseUrl: databaseUrl(config, 'fresh'),
+    databaseUrl: databaseUrl(config, `fresh${rate}`),
     topicPrefix: prefix,
-    groupId: `bench-${config.runId}-fresh`,
+    groupId: `bench-${config.runId}-fresh${rate}`,
     brokers: config.brokers,
     apiKey: `bench-admin-key-${config.runId}`,
   };
   const topic = prefix + TOPICS.messageSent;
-  await createInputTopic(kafka, topic);
+  const retail = prefix + TOPICS.boltOnPurchased;
+  await createInputTopic(kafka, topic, retail);
   const service = await ServiceInstance.start(environment, 'fresh');
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
@@ -69,40 +88,47 @@ export async function measureFreshness(kafka: kafkajs.Kafka, config: BenchConfig
     await producer.connect();
     await poller.connect();
     const warmUpSeconds = Math.min(2, config.freshnessSeconds * 0.1);
-    const total = Math.round(config.freshnessRate * (warmUpSeconds + config.freshnessSeconds));
-    const warmUp = Math.round(config.freshnessRate * warmUpSeconds);
+    const total = Math.round(rate * (warmUpSeconds + config.freshnessSeconds));
+    const warmUp = Math.round(rate * warmUpSeconds);
+    const offered: Offered[] = [];
+    for (const input of benchMix(config, total, `FRESH${rate}-${config.runId}`)) {
+      if (input.kind === 'message') offered.push({ topic, ...input.record, messageId: input.messageId });
+      else if (input.kind === 'purchase') offered.push({ topic: retail, ...input.record, messageId: null });
+      if (offered.length === total) break;
+    }
     const cpu = new CpuMeter(`ledger_bench_${config.runId}_`, {
       services: () => [service.pid],
       benchBackends: () => [poller.backendPid],
     });
     poller.start();
-    const produced = await produceSteadily(
-      producer,
-      topic,
-      benchTraffic(config, total, `FRESH-${config.runId}`),
-      config.freshnessRate,
-      service,
-    );
-    const lastProducedAt = produced.sentAt[produced.sentAt.length - 1];
-    const allVisible = await poller.waitFor(produced.ids, 30_000 + config.freshnessSeconds * 2_000, service);
+    const produced = await produceSteadily(producer, offered, rate, service);
+    const measuredIds = offered.flatMap((record) => (record.messageId === null ? [] : [record.messageId]));
+    const lastProducedAt = produced.handedAt[produced.handedAt.length - 1];
+    const allVisible = await poller.waitFor(measuredIds, 30_000 + config.freshnessSeconds * 2_000, service);
     const usage = cpu.stop();
     const peakMiB = service.samplePeakMemory();
     const slices = await sliceStats([service.port]);
     const latencies: number[] = [];
+    const late: number[] = [];
     let lastVisibleAt = 0;
-    for (let index = warmUp; index < produced.ids.length; index += 1) {
-      const visibleAt = poller.visibleAt.get(produced.ids[index]);
-      latencies.push(visibleAt === undefined ? Infinity : visibleAt - produced.sentAt[index]);
+    for (let index = warmUp; index < offered.length; index += 1) {
+      const id = offered[index].messageId;
+      if (id === null) continue;
+      const visibleAt = poller.visibleAt.get(id);
+      latencies.push(visibleAt === undefined ? Infinity : visibleAt - produced.dueAt[index]);
+      late.push(produced.handedAt[index] - produced.dueAt[index]);
       if (visibleAt !== undefined) lastVisibleAt = Math.max(lastVisibleAt, visibleAt);
     }
-    latencies.sort((a, b) => (a === b ? 0 : a < b ? -1 : 1));
+    const byValue = (a: number, b: number): number => (a === b ? 0 : a < b ? -1 : 1);
+    latencies.sort(byValue);
+    late.sort(byValue);
     const measured = latencies.length;
-    const firstMeasuredAt = produced.sentAt[warmUp] ?? lastProducedAt;
+    const firstMeasuredAt = produced.dueAt[warmUp] ?? lastProducedAt;
     const tailSeconds = allVisible ? (lastVisibleAt - lastProducedAt) / 1000 : Infinity;
     const achievedOfferRate = measured / Math.max((lastProducedAt - firstMeasuredAt) / 1000, 0.001);
     return {
-      offeredRate: config.freshnessRate,
-      produced: produced.ids.length,
+      offeredRate: rate,
+      produced: offered.length,
       measured,
       achievedOfferRate,
       visibleRate: measured / Math.max((lastVisibleAt - firstMeasuredAt) / 1000, 0.001),
@@ -113,6 +139,8 @@ export async function measureFreshness(kafka: kafkajs.Kafka, config: BenchConfig
       p99: percentile(latencies, 0.99),
       max: latencies[latencies.length - 1] ?? 0,
       unseen: latencies.filter((latency) => latency === Infinity).length,
+      handOverLateP99Ms: percentile(late, 0.99),
+      handOverLateMaxMs: late[late.length - 1] ?? 0,
       warmUpSeconds,
       peakMiB,
       cpu: usage,
@@ -127,42 +155,49 @@ export async function measureFreshness(kafka: kafkajs.Kafka, config: BenchConfig
   }
 }
 
-/** Sends what is due every 10 ms so that the offered rate stays steady whatever each send costs. */
+/**
+ * Sends what is due every 10 ms so that the offered rate stays steady whatever each send costs. Record
+ * `index` is due at `index / rate` seconds after the start: that is the stamp freshness is timed from.
+ */
 async function produceSteadily(
   producer: kafkajs.Producer,
-  topic: string,
-  traffic: Generator<UpstreamRecord>,
+  records: readonly Offered[],
   rate: number,
   service: ServiceInstance,
-): Promise<{ ids: string[]; sentAt: number[] }> {
-  const records = [...traffic];
-  const ids: string[] = [];
-  const sentAt: number[] = [];
-  const bar = new Progress(`offer ${rate}/s`, records.length, 'messages');
+): Promise<{ dueAt: number[]; handedAt: number[] }> {
+  const dueAt: number[] = [];
+  const handedAt: number[] = [];
+  const bar = new Progress(`offer ${rate}/s`, records.length, 'records');
   const started = performance.now();
   try {
-    while (ids.length < records.length) {
+    while (handedAt.length < records.length) {
       service.assertRunning();
       const due = Math.min(records.length, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
-      const slice = records.slice(ids.length, due);
+      // At most a send's worth at a time: a bench that fell behind must not build a request the broker refuses.
+      const slice = records.slice(handedAt.length, Math.min(due, handedAt.length + MOST_PER_SEND));
       if (slice.length > 0) {
         const at = performance.now();
+        const byTopic = new Map<string, { key: string; value: string }[]>();
         for (const record of slice) {
-          ids.push(messageIdOf(record));
-          sentAt.push(at);
+          dueAt.push(started + (dueAt.length / rate) * 1000);
+          handedAt.push(at);
+          const batch = byTopic.get(record.topic) ?? [];
+          batch.push({ key: record.key, value: record.value });
+          byTopic.set(record.topic, batch);
         }
-        await producer.send({ topic, messages: slice });
-        bar.update(ids.length);
+        await producer.sendBatch({
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+        bar.update(handedAt.length);
       }
-      await sleep(SEND_EVERY_MS);
+      // Behind the schedule, send the next at once; on it, wait for more to fall due.
+      if (handedAt.length >= due) await sleep(SEND_EVERY_MS);
     }
   } finally {
     bar.stop();
   }
-  return { ids, sentAt };
+  return { dueAt, handedAt };
 }
-
-const messageIdOf = (record: UpstreamRecord): string => (JSON.parse(record.value) as { messageId: string }).messageId;
 
 /**
  * Polls the read model every 10 ms on a dedicated connection. Rows commit out of position order

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import kafkajs from 'kafkajs';
 import { produceBacklog } from './backlog.js';
 import { loadBenchConfig, topicPrefix, type BenchConfig } from './bench-config.js';
-import { consumeOnly, postgresAlone } from './ceilings.js';
+import { consumeOnly, idealAppend } from './ceilings.js';
 import { cleanUp } from './cleanup.js';
 import { drainBacklog, type DrainResult } from './drain.js';
 import { measureFirstRecord } from './first-record.js';
@@ -15,9 +16,11 @@ import { renderMarkdown, renderTable, type BenchResults } from './report.js';
 import { stopAllServices } from './service-process.js';
 
 /**
- * npm run bench: in one run, the service's backlog drain (with 1..n instances and at a tenth of
- * the size), its freshness at a steady offered rate, its peak memory, the ceilings of Kafka alone
- * and Postgres alone on the same records, and the Emmett peer; prints a table and writes BENCHMARKS.md.
+ * npm run bench: in one run, the service's drain of a backlog of the scenario's mix (with 1..n
+ * instances, at a tenth of the size, and behind a store pre-filled with millions of events), the rated
+ * feed catching up, its freshness at steady offered rates, its peak memory, the ceilings of Kafka alone
+ * and of the ideal batch append on the same inputs, and the Emmett peer one message an append and
+ * batched; prints a table and writes BENCHMARKS.md.
  */
 const { Kafka, logLevel } = kafkajs;
 
@@ -25,7 +28,7 @@ async function run(config: BenchConfig, kafka: kafkajs.Kafka): Promise<BenchResu
   const started = performance.now();
   const machine = await describeMachine(config.postgresUrl);
   note(
-    `bench ${config.runId}: ${config.smoke ? 'smoke run, ' : ''}${config.events} events, instances ${config.instances.join(',')}`,
+    `bench ${config.runId}: ${config.smoke ? 'smoke run, ' : ''}${config.events} messages, ${config.subscribers} subscribers, instances ${config.instances.join(',')}, prefill ${config.prefillEvents}`,
   );
   const backlog = await produceBacklog(kafka, config, topicPrefix(config, 'drain'), config.events);
   const tenthBacklog = await produceBacklog(
@@ -35,16 +38,24 @@ async function run(config: BenchConfig, kafka: kafkajs.Kafka): Promise<BenchResu
     Math.round(config.events / 10),
   );
   const drains: DrainResult[] = [];
+  const primaryInstances = config.instances.includes(1) ? 1 : config.instances[0];
   for (const instances of config.instances) {
-    drains.push(await drainBacklog(config, backlog, instances, `drain_x${instances}`));
+    const profile = instances === primaryInstances && config.cpuProfileDir ? config.cpuProfileDir : undefined;
+    drains.push(await drainBacklog(config, backlog, instances, `drain_x${instances}`, { cpuProfileDir: profile }));
   }
-  const primary = drains.find((drain) => drain.instances === 1) ?? drains[0];
+  const primary = drains.find((drain) => drain.instances === primaryInstances) ?? drains[0];
   const tenth = await drainBacklog(config, tenthBacklog, primary.instances, 'tenth');
-  const freshness = await measureFreshness(kafka, config);
+  const prefilled =
+    config.prefillEvents > 0
+      ? await drainBacklog(config, backlog, primary.instances, 'prefilled', { prefillEvents: config.prefillEvents })
+      : null;
+  const freshness = [];
+  for (const rate of config.freshnessRates) freshness.push(await measureFreshness(kafka, config, rate));
   const firstRecord = await measureFirstRecord(kafka, config);
   const consumeCeiling = await consumeOnly(kafka, config, backlog);
-  const postgresCeiling = await postgresAlone(config, config.events);
-  const peer = await emmettPeer(config);
+  const ideal = await idealAppend(config, config.events);
+  const peer = await emmettPeer(config, false);
+  const peerBatched = await emmettPeer(config, true);
   return {
     config,
     machine,
@@ -54,11 +65,13 @@ async function run(config: BenchConfig, kafka: kafkajs.Kafka): Promise<BenchResu
     drains,
     primary,
     tenth,
+    prefilled,
     freshness,
     firstRecord,
     consumeOnly: consumeCeiling,
-    postgresAlone: postgresCeiling,
+    ideal,
     peer,
+    peerBatched,
     brokerRestarted: localBrokerPid() !== machine.brokerPid,
     totalSeconds: (performance.now() - started) / 1000,
   };
@@ -68,6 +81,7 @@ async function main(): Promise<number> {
   const config = loadBenchConfig(process.env);
   const stack = spawnSync('bash', ['scripts/stack/stack.sh', 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (stack.status !== 0) throw new Error('the local broker did not start (scripts/stack/stack.sh up)');
+  registerKafkaCodecs();
   // Patient with the broker: other work on the machine (the fault tests) may restart the shared one.
   const kafka = new Kafka({
     clientId: 'bench',

@@ -12,7 +12,6 @@ import { MIGRATIONS } from '@ledger/app/migrations/index.js';
 import { TariffVersions } from '@ledger/app/rating/tariff/tariff-versions.js';
 import { SubscriberStateRepository } from '@ledger/app/rating/infrastructure/subscriber-state.repository.js';
 import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
-import { OutboxRepository } from '@ledger/app/rated-feed/read-model/outbox.repository.js';
 import { ReratingService } from '@ledger/app/rerating/application/rerating.service.js';
 import { SubscriberStreamsRepository } from '@ledger/app/rerating/infrastructure/subscriber-streams.repository.js';
 import { ReratingRunsRepository } from '@ledger/app/rerating/read-model/rerating-runs.repository.js';
@@ -92,7 +91,6 @@ async function main(): Promise<void> {
       new SubscriberStreamsRepository(),
       new ReratingRunsRepository(),
       projections,
-      new OutboxRepository(),
     );
     print(`machine: ${cpus().length} cores, load average ${load()} (1, 5, 15 min) before the run`);
     const dryStarted = performance.now();

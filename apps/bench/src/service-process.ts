@@ -40,12 +40,17 @@ export class ServiceInstance {
     );
   }
 
-  static async start(environment: LedgerEnvironment, name: string): Promise<ServiceInstance> {
+  /** @param nodeOptions flags for node before the entry point, such as --cpu-prof */
+  static async start(
+    environment: LedgerEnvironment,
+    name: string,
+    nodeOptions: readonly string[] = [],
+  ): Promise<ServiceInstance> {
     const port = await freePort();
     const logFile = join(tmpdir(), `message-ledger-bench-${name}-${process.pid}.log`);
     const log = openSync(logFile, 'a');
     try {
-      const child = spawn(process.execPath, [SERVICE_ENTRY], {
+      const child = spawn(process.execPath, [...nodeOptions, SERVICE_ENTRY], {
         env: { ...process.env, ...serviceEnv(environment), PORT: String(port) },
         stdio: ['ignore', log, log],
       });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { TOPICS } from '@ledger/contracts';
+import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import { messageTraffic, purchaseTraffic, type UpstreamRecord } from '@ledger/traffic';
 import cliProgress from 'cli-progress';
 import kafkajs from 'kafkajs';
@@ -71,6 +72,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
+  registerKafkaCodecs();
   const kafka = new Kafka({
     clientId: 'traffic-simulator',
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),

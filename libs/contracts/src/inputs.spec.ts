@@ -16,10 +16,21 @@ describe('instants', () => {
     ['2003-04-02 10:15:00Z', 'must be an RFC 3339 timestamp with an offset'],
     ['2003-02-29T10:15:00Z', 'is not a real calendar instant'],
     ['2003-04-31T10:15:00+01:00', 'is not a real calendar instant'],
+    ['0000-06-01T00:00:00Z', 'must fall in the years 0001 to 9999 once in UTC'],
+    ['0001-01-01T00:30:00+01:00', 'must fall in the years 0001 to 9999 once in UTC'],
+    ['9999-12-31T23:30:00-01:00', 'must fall in the years 0001 to 9999 once in UTC'],
   ])('refuses %s: %s', (written, problem) => {
     const parsed = instantSchema.safeParse(written);
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0].message).toContain(problem);
+  });
+
+  it.each([
+    ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00Z'],
+    ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+    ['0000-12-31T23:30:00-01:00', '0001-01-01T00:30:00Z'],
+  ])('keeps %s, inside the years 0001 to 9999 once in UTC, as %s', (written, utc) => {
+    expect(instantSchema.parse(written)).toBe(utc);
   });
 
   it('writes milliseconds only when there are any', () => {
@@ -43,6 +54,10 @@ describe('the message-sent contract', () => {
     expect(messageSentSchema.parse(base)).toEqual(base);
   });
 
+  it('keeps a string with a surrogate pair (an emoji), which UTF-8 can write', () => {
+    expect(messageSentSchema.parse({ ...base, messageId: 'M-\ud83d\ude00' }).messageId).toBe('M-\u{1F600}');
+  });
+
   it('treats an absent roamingCountry as at home', () => {
     const { roamingCountry: _home, ...rest } = base;
     expect(messageSentSchema.parse(rest).roamingCountry).toBeNull();
@@ -54,6 +69,12 @@ describe('the message-sent contract', () => {
     ['an unknown network', { ...base, recipient: { msisdn: '447800900456', network: 'EE' } }, 'recipient.network'],
     ['a msisdn with a plus', { ...base, sender: { msisdn: '+447700900123', network: 'O2-UK' } }, 'sender.msisdn'],
     ['a messageId of 129 characters', { ...base, messageId: 'x'.repeat(129) }, 'messageId'],
+    ['a messageId holding U+0000', { ...base, messageId: 'M-\u0000-1' }, 'messageId: must not hold U+0000'],
+    [
+      'a lone surrogate in the content',
+      { ...base, mms: { sizeBytes: 1, content: ['\ud800'] } },
+      'mms.content.0: must not hold a lone surrogate',
+    ],
   ])('refuses %s', (_what, record, path) => {
     const parsed = messageSentSchema.safeParse(record);
     expect(parsed.success).toBe(false);

@@ -3,6 +3,26 @@ import { MESSAGE_KINDS, NETWORKS } from './networks.js';
 
 export const MSISDN_PATTERN = /^[1-9][0-9]{7,14}$/;
 
+/**
+ * docs/CONTRACT.md section 2.3: a string the ledger can keep faithfully (Postgres text holds no U+0000, and
+ * a lone surrogate has no UTF-8 form), so a record holding anything else is INVALID_RECORD.
+ */
+// With the u flag a surrogate range matches only a surrogate that is not half of a pair.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** What a published schema says of a keepable string (JSON Schema cannot say it as a pattern everywhere). */
+export const KEEPABLE_TEXT = 'no U+0000 and no lone surrogate (INVALID_RECORD otherwise)';
+
+export function keepableText(): z.ZodString {
+  return z
+    .string()
+    .refine((value) => !value.includes('\u0000'), 'must not hold U+0000')
+    .refine((value) => !LONE_SURROGATE.test(value), 'must not hold a lone surrogate');
+}
+
+/** The years an instant's UTC form may fall in (docs/CONTRACT.md section 2.3): what Postgres and RFC 3339 both write. */
+export const INSTANT_YEARS = { first: 1, last: 9999 } as const;
+
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 /** An RFC 3339 instant with an offset, normalised to UTC ISO-8601 (millisecond precision). */
@@ -23,6 +43,10 @@ function toUtcInstant(value: string): { utc: string } | { problem: string } {
   if (Number.isNaN(epoch)) return NOT_REAL;
   const offsetMinutes = parts[3] ? (parts[3] === '-' ? -1 : 1) * (Number(parts[4]) * 60 + Number(parts[5])) : 0;
   const utc = new Date(epoch);
+  const year = utc.getUTCFullYear();
+  if (year < INSTANT_YEARS.first || year > INSTANT_YEARS.last) {
+    return { problem: 'must fall in the years 0001 to 9999 once in UTC' };
+  }
   const local = offsetMinutes === 0 ? utc : new Date(epoch + offsetMinutes * 60_000);
   return local.toISOString().slice(0, 10) === parts[1] ? { utc: formatInstant(utc) } : NOT_REAL;
 }
@@ -47,12 +71,12 @@ const partySchema = z.object({
 
 const mmsSchema = z.object({
   sizeBytes: z.number().int().nonnegative(),
-  content: z.array(z.string().min(1).max(64)).max(64),
+  content: z.array(keepableText().min(1).max(64).describe(KEEPABLE_TEXT)).max(64),
 });
 
 export const messageSentSchema = z
   .object({
-    messageId: z.string().min(1).max(128),
+    messageId: keepableText().min(1).max(128).describe(KEEPABLE_TEXT),
     kind: z.enum(MESSAGE_KINDS),
     sentAt: instantSchema,
     sender: partySchema,
@@ -78,9 +102,9 @@ export const messageSentSchema = z
 export type MessageSent = z.output<typeof messageSentSchema>;
 
 export const boltOnPurchaseSchema = z.object({
-  purchaseId: z.string().min(1).max(128),
+  purchaseId: keepableText().min(1).max(128).describe(KEEPABLE_TEXT),
   msisdn: msisdnSchema,
-  boltOn: z.string().min(1).max(32),
+  boltOn: keepableText().min(1).max(32).describe(KEEPABLE_TEXT),
   purchasedAt: instantSchema,
 });
 

@@ -23,7 +23,7 @@ function asInstant(schema: JsonObject, field: string): JsonObject {
   properties[field] = {
     ...properties[field],
     format: 'date-time',
-    description: 'RFC 3339 with an offset (Z or +hh:mm); a real calendar instant',
+    description: 'RFC 3339 with an offset (Z or +hh:mm); a real calendar instant in the years 0001 to 9999 once in UTC',
   };
   return schema;
 }
@@ -151,7 +151,8 @@ function asyncApiDocument(): JsonObject {
       writeMessageRated: {
         action: 'send',
         channel: { $ref: '#/channels/messageRated' },
-        summary: 'The rated-message feed, relayed from the transactional outbox.',
+        summary:
+          'The rated-message feed, read from the event store and published in Kafka transactions (read committed).',
       },
     },
     components: {
@@ -181,13 +182,28 @@ function asyncApiDocument(): JsonObject {
           headers: {
             type: 'object',
             properties: {
-              'ledger-outbox-id': {
+              'ledger-feed-position': {
                 type: 'string',
                 pattern: '^[1-9][0-9]*$',
-                description: 'the outbox row id, an int64 as decimal text; grows per partition',
+                description:
+                  "the record's place in the live feed, an int64 as decimal text: 1, 2, 3… over all partitions, no gap, no repeat; absent on a replay",
+              },
+              'ledger-replay': {
+                type: 'string',
+                enum: ['true'],
+                description: 'present on a record republished by `npm run ledger -- replay-feed`',
+              },
+              'ledger-replay-run': {
+                type: 'string',
+                description: 'the id of the replay run that republished the record',
+              },
+              'ledger-feed-too-large': {
+                type: 'string',
+                pattern: '^[1-9][0-9]*$',
+                description:
+                  'the size in bytes of a charge larger than the topic takes; the value is then {messageId, globalPosition, tooLarge: true} and the charge is read from GET /v1/messages/{messageId}',
               },
             },
-            required: ['ledger-outbox-id'],
           },
           payload: { $ref: `schemas/${TOPICS.messageRated}.json` },
           bindings: kafkaMessageBinding({ ...msisdnKey, description: 'the sender MSISDN' }),

@@ -4,12 +4,23 @@ import { NestFactory } from '@nestjs/core';
 import { PostgresEventStore } from '@ledger/event-store';
 import cliProgress from 'cli-progress';
 import { LedgerConfigModule } from '@ledger/app/platform/config/config.module.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { DatabaseModule, PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { OffsetGapsRepository } from '@ledger/app/ingest/infrastructure/offset-gaps.repository.js';
 import { MIGRATIONS } from '@ledger/app/migrations/index.js';
 import type { ReplayProgress } from '@ledger/app/read-models/projection-replayer.js';
 import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
 import { rebuildReadModels, verifyReadModels } from '@ledger/app/read-models/read-model-maintenance.js';
+import { createKafka, TopicNames } from '@ledger/app/platform/kafka/kafka.js';
+import { RatedFeedRepository } from '@ledger/app/rated-feed/read-model/rated-feed.repository.js';
+import {
+  parseReplayArguments,
+  replayFeed,
+  REPLAY_USAGE,
+  ReplayUsageError,
+  type ReplayFeedProgress,
+} from '@ledger/app/rated-feed/replay-feed.js';
 import { RERATE_USAGE, rerateCommand } from './rerate-command.js';
 
 @Module({ imports: [LedgerConfigModule, DatabaseModule.forRoot(MIGRATIONS)] })
@@ -21,9 +32,15 @@ commands:
   rebuild   empty every read model and project the whole event store again
             (the service may keep running: its writes wait until the rebuild commits)
   verify    project the event store into private copies and list every difference from the live read models
+  ack-offset-gap <topic> <partition>
+            accept the open offset gap of a partition (as /v1/ingest names it): the records between are gone
+            from Kafka, and the running service goes on from where the partition now starts
+  ${REPLAY_USAGE}
 ${RERATE_USAGE}`;
 
-async function main(command: string | undefined, args: readonly string[]): Promise<number> {
+async function main(command: string | undefined, args: string[]): Promise<number> {
+  if (command === 'ack-offset-gap') return acknowledgeOffsetGap(args);
+  if (command === 'replay-feed') return replayFeedCommand(args);
   if (command === 'rerate') {
     const context = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
     try {
@@ -80,6 +97,84 @@ async function main(command: string | undefined, args: readonly string[]): Promi
   } finally {
     bar.stop();
     client.release();
+    await app.close();
+  }
+}
+
+async function acknowledgeOffsetGap([topic, partitionArg, ...rest]: string[]): Promise<number> {
+  if (!topic || !/^\d{1,7}$/.test(partitionArg ?? '') || rest.length > 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const partition = Number(partitionArg);
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+  try {
+    const gap = await new OffsetGapsRepository().acknowledge(app.get<Pool>(PG_POOL), topic, partition, 'cli');
+    if (!gap) {
+      process.stderr.write(`${topic}[${partition}] has no open offset gap\n`);
+      return 1;
+    }
+    process.stdout.write(
+      `acknowledged the offset gap of ${topic}[${partition}] (${gap.kind}): recorded up to ${gap.expectedOffset}, ` +
+        `consumption goes on from ${gap.foundOffset}\n`,
+    );
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+/** Publishes the feed again for a downstream system that lost it (docs/FEED.md, "Replaying the feed"). */
+async function replayFeedCommand(args: string[]): Promise<number> {
+  let range;
+  try {
+    range = parseReplayArguments(args);
+  } catch (error) {
+    if (!(error instanceof ReplayUsageError)) throw error;
+    process.stderr.write(`replay-feed: ${error.message}\nusage: npm run ledger -- ${REPLAY_USAGE}\n`);
+    return 2;
+  }
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
+  const config = app.get<LedgerConfig>(LEDGER_CONFIG);
+  const topic = new TopicNames(config.kafka.topicPrefix).messageRated;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `replay-feed [{bar}] {percentage}% | {value}/{total} messages | {rate} messages/s | {duration_formatted}`,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  let barStarted = false;
+  const onProgress = ({ published, total }: ReplayFeedProgress): void => {
+    if (!barStarted) {
+      bar.start(total, 0, { rate: 0 });
+      barStarted = true;
+    }
+    bar.setTotal(total);
+    bar.update(published, { rate: Math.round(published / Math.max((Date.now() - started) / 1000, 0.001)) });
+  };
+  try {
+    const result = await replayFeed(
+      app.get<Pool>(PG_POOL),
+      createKafka(config),
+      topic,
+      new RatedFeedRepository(),
+      range,
+      onProgress,
+    );
+    bar.stop();
+    const span =
+      result.firstPosition === null
+        ? 'nothing in that range'
+        : `events ${result.firstPosition} to ${result.lastPosition}`;
+    process.stdout.write(
+      `replayed ${result.published} rated messages (${span}) to ${topic} as run ${result.runId} in ${seconds(started)} s` +
+        (result.references > 0 ? `; ${result.references} too large for the topic went as references` : '') +
+        '\n',
+    );
+    return 0;
+  } finally {
+    bar.stop();
     await app.close();
   }
 }

@@ -6,7 +6,6 @@ import { describeIssues } from '@ledger/contracts';
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { TariffVersions } from '@ledger/app/rating/tariff/tariff-versions.js';
 import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
-import { OutboxRepository } from '@ledger/app/rated-feed/read-model/outbox.repository.js';
 import { ReratingService, type ReratingProgress } from '@ledger/app/rerating/application/rerating.service.js';
 import { SubscriberStreamsRepository } from '@ledger/app/rerating/infrastructure/subscriber-streams.repository.js';
 import { ReratingRunsRepository } from '@ledger/app/rerating/read-model/rerating-runs.repository.js';
@@ -56,7 +55,6 @@ export async function rerateCommand(pool: Pool, args: readonly string[]): Promis
     new SubscriberStreamsRepository(),
     new ReratingRunsRepository(),
     READ_MODEL_PROJECTIONS.map((Projection) => new Projection()),
-    new OutboxRepository(),
   );
   const dryRun = await withProgress('dry run', (onProgress) =>
     service.dryRun({ from, subscribers: subscribers ?? null, reason }, onProgress),

@@ -5,6 +5,10 @@ import { loadLedgerConfig, LEDGER_CONFIG } from '@ledger/app/platform/config/led
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { HealthController } from './health.controller.js';
 import { LedgerConsumer, type PartitionPosition } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
+import { DeadLetterRelay } from '@ledger/app/ingest/infrastructure/dead-letter-relay.service.js';
+import { DeadLettersRepository } from '@ledger/app/ingest/infrastructure/dead-letters.repository.js';
+import { type OffsetGap, OffsetGapsRepository } from '@ledger/app/ingest/infrastructure/offset-gaps.repository.js';
+import { PartitionWatch, type StalledPartition } from '@ledger/app/ingest/infrastructure/partition-watch.service.js';
 import { HEALTH_BROKER_ADMIN, LedgerHealthIndicators } from './ledger-health.indicators.js';
 
 interface World {
@@ -12,6 +16,10 @@ interface World {
   brokerUp: boolean;
   consuming: boolean;
   lags: number[];
+  crash?: string;
+  stalled?: StalledPartition[];
+  gaps?: OffsetGap[];
+  deadLetters?: { pending: number; oldestAt: Date | null; lastError?: string };
 }
 
 async function healthOf(world: World, env: Record<string, string> = {}): Promise<HealthController> {
@@ -21,6 +29,7 @@ async function healthOf(world: World, env: Record<string, string> = {}): Promise
     nextOffset: '0',
     highWatermark: String(lag),
     lag: String(lag),
+    gap: null,
   });
   const admin = {
     connect: () => Promise.resolve(),
@@ -44,11 +53,26 @@ async function healthOf(world: World, env: Record<string, string> = {}): Promise
             world.databaseUp ? Promise.resolve({ rows: [] }) : Promise.reject(new Error('connect ECONNREFUSED')),
         },
       },
+      { provide: PartitionWatch, useValue: { stalled: { partitions: world.stalled ?? [], readError: null } } },
+      { provide: OffsetGapsRepository, useValue: { openGaps: () => Promise.resolve(world.gaps ?? []) } },
+      {
+        provide: DeadLettersRepository,
+        useValue: { backlog: () => Promise.resolve(world.deadLetters ?? { pending: 0, oldestAt: null }) },
+      },
+      {
+        provide: DeadLetterRelay,
+        useValue: {
+          state: { leading: true, lastError: world.deadLetters?.lastError ?? null, brokers: ['127.0.0.1:9092'] },
+        },
+      },
       {
         provide: LedgerConsumer,
         useValue: {
           get consuming() {
             return world.consuming;
+          },
+          get crashReason() {
+            return world.crash ?? null;
           },
           positions: () => Promise.resolve(world.lags.map(position)),
         },
@@ -79,6 +103,9 @@ describe('health checks', () => {
       database: expect.objectContaining({ status: 'up' }),
       broker: expect.objectContaining({ status: 'up', brokers: 1 }),
       consumer: expect.objectContaining({ status: 'up' }),
+      partitions: expect.objectContaining({ status: 'up' }),
+      offsetGaps: expect.objectContaining({ status: 'up' }),
+      deadLetters: expect.objectContaining({ status: 'up', pending: 0 }),
     });
   });
 
@@ -97,6 +124,54 @@ describe('health checks', () => {
 
     const databaseDown = await unavailable((await healthOf({ ...healthy, databaseUp: false })).check());
     expect(Object.keys(databaseDown.error)).toEqual(['database']);
+  });
+
+  it('says why a consumer that crashed for good does not consume', async () => {
+    const body = await unavailable(
+      (await healthOf({ ...healthy, consuming: false, crash: 'Snappy compression not implemented' })).check(),
+    );
+    expect(body.error.consumer.message).toBe(
+      'not consuming: the consumer crashed for good: Snappy compression not implemented',
+    );
+  });
+
+  it('names a stalled partition and why, an open offset gap, and dead letters waiting past their bound', async () => {
+    const stalled: StalledPartition = {
+      topic: 'network.message-sent.v1',
+      partition: 2,
+      nextOffset: '10',
+      highWatermark: '12',
+      lag: '2',
+      notAdvancedForSeconds: 75,
+      why: 'its slice keeps failing: connection terminated',
+    };
+    const gap: OffsetGap = {
+      topic: 'network.message-sent.v1',
+      partition: 1,
+      kind: 'RECORDS_DELETED',
+      expectedOffset: '5',
+      foundOffset: '15',
+      detectedAt: '2003-04-02T10:15:00Z',
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+    };
+    const deadLetters = { pending: 3, oldestAt: new Date(Date.now() - 120_000), lastError: 'ECONNREFUSED' };
+    const body = await unavailable(
+      (await healthOf({ ...healthy, stalled: [stalled], gaps: [gap], deadLetters })).check(),
+    );
+    expect(Object.keys(body.error)).toEqual(['partitions', 'offsetGaps', 'deadLetters']);
+    expect(body.error.partitions.message).toBe(
+      'network.message-sent.v1[2] has lag 2 and has not advanced for 75 s: its slice keeps failing: connection terminated',
+    );
+    expect(body.error.offsetGaps.message).toMatch(
+      /^network\.message-sent\.v1\[1\]: recorded up to 5, .*RECORDS_DELETED/,
+    );
+    expect(body.error.deadLetters.message).toMatch(/^3 dead letters pending for 12\d s: .*ECONNREFUSED$/);
+  });
+
+  it('is healthy while dead letters wait less than their bound', async () => {
+    const deadLetters = { pending: 3, oldestAt: new Date(Date.now() - 5_000) };
+    expect((await (await healthOf({ ...healthy, deadLetters })).check()).status).toBe('ok');
   });
 
   it('leaves lag out of readiness while HEALTH_MAX_LAG is 0', async () => {

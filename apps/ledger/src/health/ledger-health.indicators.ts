@@ -9,7 +9,11 @@ import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/le
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { Kafka, logLevel, type Admin } from '@ledger/app/platform/kafka/kafka.js';
+import { DeadLetterRelay } from '@ledger/app/ingest/infrastructure/dead-letter-relay.service.js';
+import { DeadLettersRepository } from '@ledger/app/ingest/infrastructure/dead-letters.repository.js';
 import { LedgerConsumer } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
+import { OffsetGapsRepository } from '@ledger/app/ingest/infrastructure/offset-gaps.repository.js';
+import { PartitionWatch } from '@ledger/app/ingest/infrastructure/partition-watch.service.js';
 
 /** Replaces the probe's own broker client (tests). */
 export const HEALTH_BROKER_ADMIN = Symbol('HEALTH_BROKER_ADMIN');
@@ -21,8 +25,9 @@ const BROKER_CACHE_MS = 1_000;
 
 /**
  * What /health, /health/ready and /health/live are made of: the database answers, the broker
- * answers, the consumer has joined its group and has not crashed, and (when HEALTH_MAX_LAG is
- * set) the backlog on the input topics stays under the bound.
+ * answers, the consumer has joined its group and has not crashed, no partition is stalled or held
+ * at an offset gap, dead letters reach their topic, and (when HEALTH_MAX_LAG is set) the backlog
+ * on the input topics stays under the bound.
  */
 @Injectable()
 export class LedgerHealthIndicators implements OnApplicationShutdown {
@@ -38,6 +43,10 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
     private readonly consumer: LedgerConsumer,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    private readonly watch: PartitionWatch,
+    private readonly gaps: OffsetGapsRepository,
+    private readonly deadLetters: DeadLettersRepository,
+    private readonly relay: DeadLetterRelay,
     @Optional() @Inject(HEALTH_BROKER_ADMIN) admin?: Admin,
   ) {
     this.admin =
@@ -51,9 +60,19 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
       }).admin();
   }
 
-  /** docs/CONTRACT.md section 5's /health: consuming, with the database and the broker answering. */
+  /**
+   * docs/CONTRACT.md section 5's /health: consuming, with the database and the broker answering;
+   * and (section 2.3) never healthy while a partition is stuck or dead letters cannot get out.
+   */
   consuming(): HealthIndicatorFunction[] {
-    return [() => this.database(), () => this.broker(), () => this.consumerRunning()];
+    return [
+      () => this.database(),
+      () => this.broker(),
+      () => this.consumerRunning(),
+      () => this.partitions(),
+      () => this.offsetGaps(),
+      () => this.deadLetterRelay(),
+    ];
   }
 
   /** /health/ready: as /health, and the backlog under HEALTH_MAX_LAG when it is set. */
@@ -98,7 +117,67 @@ export class LedgerHealthIndicators implements OnApplicationShutdown {
     const group = this.config.kafka.groupId;
     return this.consumer.consuming
       ? consumer.up({ group })
-      : consumer.down({ group, message: 'not consuming: the consumer has not joined its group yet, or has crashed' });
+      : consumer.down({
+          group,
+          message: this.consumer.crashReason
+            ? `not consuming: the consumer crashed for good: ${this.consumer.crashReason}`
+            : 'not consuming: the consumer has not joined its group yet',
+        });
+  }
+
+  /** Down while a partition has lag and its recorded offset has not moved for HEALTH_STALLED_PARTITION_SECONDS. */
+  partitions(): HealthIndicatorResult<'partitions'> {
+    const check = this.indicators.check('partitions');
+    const { partitions, readError } = this.watch.stalled;
+    const bound = this.config.healthStalledPartitionSeconds;
+    if (partitions.length === 0) return check.up({ stalledAfterSeconds: bound, ...(readError ? { readError } : {}) });
+    return check.down({
+      stalledAfterSeconds: bound,
+      stalled: partitions,
+      message: partitions
+        .map(
+          (stalled) =>
+            `${stalled.topic}[${stalled.partition}] has lag ${stalled.lag} and has not advanced for ` +
+            `${stalled.notAdvancedForSeconds} s: ${stalled.why}`,
+        )
+        .join('; '),
+    });
+  }
+
+  /** Down while an offset gap waits for an operator's acknowledgement. */
+  async offsetGaps(): Promise<HealthIndicatorResult<'offsetGaps'>> {
+    const check = this.indicators.check('offsetGaps');
+    const gaps = await this.gaps.openGaps(this.pool);
+    if (gaps.length === 0) return check.up();
+    return check.down({
+      gaps,
+      message: gaps
+        .map(
+          (gap) =>
+            `${gap.topic}[${gap.partition}]: recorded up to ${gap.expectedOffset}, the partition now starts at ` +
+            `${gap.foundOffset} (${gap.kind}); held until acknowledged: npm run ledger -- ack-offset-gap ${gap.topic} ${gap.partition}`,
+        )
+        .join('; '),
+    });
+  }
+
+  /** Down while dead letters have waited longer than HEALTH_DEAD_LETTER_RELAY_SECONDS for their topic. */
+  async deadLetterRelay(): Promise<HealthIndicatorResult<'deadLetters'>> {
+    const check = this.indicators.check('deadLetters');
+    const { pending, oldestAt } = await this.deadLetters.backlog(this.pool);
+    const bound = this.config.healthDeadLetterRelaySeconds;
+    const waitedSeconds = oldestAt ? Math.round((Date.now() - oldestAt.getTime()) / 1000) : 0;
+    if (pending === 0 || waitedSeconds <= bound) return check.up({ pending, boundSeconds: bound });
+    const { lastError, brokers, leading } = this.relay.state;
+    const why = leading
+      ? (lastError ?? 'a send to the broker has not completed')
+      : 'this instance does not run the relay; see the one that does';
+    return check.down({
+      pending,
+      waitedSeconds,
+      boundSeconds: bound,
+      message: `${pending} dead letters pending for ${waitedSeconds} s: they have not reached ${brokers.join(',')}: ${why}`,
+    });
   }
 
   async lag(bound: number): Promise<HealthIndicatorResult<'lag'>> {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { DeadLettersRepository } from '@ledger/app/ingest/infrastructure/dead-letters.repository.js';
 import { LedgerConsumer } from '@ledger/app/ingest/infrastructure/ledger-consumer.service.js';
 import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 
@@ -16,11 +17,13 @@ export class LedgerStateGauges {
   private readonly logger = new Logger(LedgerStateGauges.name);
   private readonly consumerLag: Gauge<'topic' | 'partition'>;
   private readonly projectionPosition: Gauge;
+  private readonly deadLettersPending: Gauge;
 
   constructor(
     metrics: LedgerMetrics,
     private readonly consumer: LedgerConsumer,
     @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly deadLetters: DeadLettersRepository,
   ) {
     this.consumerLag = new Gauge({
       name: 'ledger_consumer_lag',
@@ -35,6 +38,18 @@ export class LedgerStateGauges {
       registers: [metrics.registry],
       collect: () => this.refreshProjectionPosition(),
     });
+    this.deadLettersPending = new Gauge({
+      name: 'ledger_dead_letters_pending',
+      help: 'Dead letters recorded with their rejection and not yet published to their <topic>.dlq',
+      registers: [metrics.registry],
+      collect: () => this.refreshDeadLettersPending(),
+    });
+  }
+
+  private async refreshDeadLettersPending(): Promise<void> {
+    this.deadLettersPending.reset();
+    const backlog = await this.read('dead letters pending', () => this.deadLetters.backlog(this.pool));
+    if (backlog) this.deadLettersPending.set(backlog.pending);
   }
 
   private async refreshConsumerLag(): Promise<void> {

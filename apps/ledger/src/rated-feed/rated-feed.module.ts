@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { OutboxRepository } from './read-model/outbox.repository.js';
-import { RatedMessageRelay } from './rated-message-relay.service.js';
+import { RatedFeedRelay } from './rated-feed-relay.service.js';
+import { RatedFeedMetrics } from './rated-feed.metrics.js';
+import { RatedFeedRepository } from './read-model/rated-feed.repository.js';
 
-const repositories = [OutboxRepository];
-const services = [RatedMessageRelay];
+const repositories = [RatedFeedRepository];
+const services = [RatedFeedMetrics, RatedFeedRelay];
 
-/** The rated-message feed: the outbox the writer fills, and the relay that publishes it to Kafka. */
-@Module({ providers: [...repositories, ...services], exports: repositories })
+/** The rated-message feed: read from the event store and published to Kafka by one relay at a time (docs/FEED.md). */
+@Module({ providers: [...repositories, ...services] })
 export class RatedFeedModule {}

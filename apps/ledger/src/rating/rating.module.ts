@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { RatedFeedModule } from '@ledger/app/rated-feed/rated-feed.module.js';
 import { RejectionsModule } from '@ledger/app/rejections/rejections.module.js';
 import { TariffVersions } from './tariff/tariff-versions.js';
 import { LedgerWriter } from './application/ledger-writer.service.js';
@@ -13,7 +12,7 @@ const services = [LedgerWriter, tariffVersionsProvider];
 
 /** Rating: the tariff versions, and the writer that loads streams, decides against the current one, appends and projects. */
 @Module({
-  imports: [RejectionsModule, RatedFeedModule],
+  imports: [RejectionsModule],
   controllers,
   providers: [...repositories, ...services],
   exports: [LedgerWriter, TariffVersions],

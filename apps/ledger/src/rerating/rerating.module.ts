@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { RatedFeedModule } from '@ledger/app/rated-feed/rated-feed.module.js';
 import { RatingModule } from '@ledger/app/rating/rating.module.js';
 import { ReratingRunsController } from './api/rerating-runs.controller.js';
 import {
@@ -20,7 +19,7 @@ const queryHandlers = [GetReratingRunHandler, ListReratingRunsHandler];
 
 /** Corrections by appending: rerating runs, dry and applied (docs/CONTRACT.md section 8.2). */
 @Module({
-  imports: [RatingModule, RatedFeedModule],
+  imports: [RatingModule],
   controllers,
   providers: [...repositories, ...services, ...commandHandlers, ...queryHandlers],
   exports: [ReratingService],

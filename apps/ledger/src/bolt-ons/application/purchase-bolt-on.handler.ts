@@ -20,7 +20,7 @@ export class PurchaseBoltOnHandler implements ICommandHandler<PurchaseBoltOnComm
       topic: null,
       partition: null,
       offset: null,
-      key: purchase.msisdn,
+      key: Buffer.from(purchase.msisdn),
       payload: rawBody,
     } as const;
     const [decision] = await retryOnConflict(() =>

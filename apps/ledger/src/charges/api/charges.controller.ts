@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query as QueryParams } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { instantSchema, msisdnSchema } from '@ledger/contracts';
+import { instantSchema, keepableText, msisdnSchema } from '@ledger/contracts';
 import { z } from 'zod';
 import { AllowRoles } from '@ledger/app/platform/http/api-key.guard.js';
 import { parseRequest } from '@ledger/app/platform/http/common-http.js';
@@ -51,7 +51,7 @@ export class ChargesController {
     'no message MMSC1-20030402-000017 has been recorded',
   )
   async message(@Param('messageId') messageId: string): Promise<ChargeDto> {
-    parseRequest(z.string().min(1).max(128), messageId, 'messageId');
+    parseRequest(keepableText().min(1).max(128), messageId, 'messageId');
     const charge = await this.queries.execute(new GetChargeQuery(messageId));
     if (!charge) throw new NotFoundException(`no message ${messageId} has been recorded`);
     return charge;

@@ -25,8 +25,23 @@ export class RejectionDto {
   })
   offset!: string | null;
 
-  @ApiProperty({ type: 'string', nullable: true, description: 'The record key: the MSISDN.', example: '447700900123' })
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'The record key (the MSISDN), as text or base64 (see keyEncoding); its first 1024 bytes.',
+    example: '447700900123',
+  })
   key!: string | null;
+
+  @ApiProperty({
+    enum: ['utf8', 'base64'],
+    description: 'base64 when the key is not UTF-8 or holds U+0000.',
+    example: 'utf8',
+  })
+  keyEncoding!: 'utf8' | 'base64';
+
+  @ApiProperty({ description: 'Whether the key is longer than the 1024 bytes shown.', example: false })
+  keyTruncated!: boolean;
 
   @ApiProperty({
     description:
@@ -45,11 +60,26 @@ export class RejectionDto {
   @ApiProperty({ format: 'date-time', example: '2003-04-02T10:15:03.120Z' })
   receivedAt!: string;
 
-  @ApiProperty({ description: 'The raw value, as text or base64 (see payloadEncoding).', example: 'this is not json' })
+  @ApiProperty({
+    description:
+      'The first 1024 bytes of the raw value, as text or base64 (see payloadEncoding); ' +
+      'GET /v1/rejections/{id}/payload gives it whole.',
+    example: 'this is not json',
+  })
   payload!: string;
 
-  @ApiProperty({ enum: ['utf8', 'base64'], description: 'base64 when the bytes are not valid UTF-8.', example: 'utf8' })
+  @ApiProperty({
+    enum: ['utf8', 'base64'],
+    description: 'base64 when the bytes are not valid UTF-8 or hold U+0000.',
+    example: 'utf8',
+  })
   payloadEncoding!: 'utf8' | 'base64';
+
+  @ApiProperty({ type: 'integer', description: 'The length of the whole raw value, in bytes.', example: 16 })
+  payloadBytes!: number;
+
+  @ApiProperty({ description: 'Whether payload shows only the start of the value.', example: false })
+  payloadTruncated!: boolean;
 
   @ApiProperty({
     type: 'string',
@@ -77,7 +107,9 @@ export class RejectionsPageDto {
   @ApiProperty({
     type: 'string',
     nullable: true,
-    description: 'Pass it back as `cursor` for the next page; null on the last page.',
+    description:
+      'Pass it back as `cursor` for the next page; null on the last page. A page ends early, with a cursor, ' +
+      'once it holds about 1 MiB.',
     example: null,
   })
   nextCursor!: string | null;
@@ -97,9 +129,66 @@ export class PartitionPositionDto {
   @ApiProperty({ description: "The partition's high watermark.", example: '18234' })
   highWatermark!: string;
 
-  @ApiProperty({ description: 'highWatermark - nextOffset, never negative.', example: '4' })
+  @ApiProperty({
+    description: 'highWatermark - nextOffset: negative when the offsets went back behind what was recorded (see gap).',
+    example: '4',
+  })
   lag!: string;
+
+  @ApiProperty({
+    type: () => OffsetGapDto,
+    nullable: true,
+    description: 'An offset gap found on this partition and not yet acknowledged: the partition waits until it is.',
+  })
+  gap!: OffsetGapDto | null;
 }
+
+/** Records Kafka no longer has between what the ledger recorded and what the partition now holds. */
+export class OffsetGapDto {
+  @ApiProperty({ example: 'network.message-sent.v1' })
+  topic!: string;
+
+  @ApiProperty({ type: 'integer', example: 0 })
+  partition!: number;
+
+  @ApiProperty({
+    enum: ['RECORDS_DELETED', 'OFFSETS_REWOUND'],
+    description:
+      'RECORDS_DELETED: the log now starts past the recorded offset (retention, deleted records). ' +
+      'OFFSETS_REWOUND: it ends before it (the topic was re-created).',
+    example: 'RECORDS_DELETED',
+  })
+  kind!: 'RECORDS_DELETED' | 'OFFSETS_REWOUND';
+
+  @ApiProperty({ description: 'The offset the ledger had recorded up to (a bigint, as a string).', example: '18230' })
+  expectedOffset!: string;
+
+  @ApiProperty({
+    description: 'Where the partition now starts: consumption goes on here once acknowledged.',
+    example: '18500',
+  })
+  foundOffset!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2003-04-02T10:15:03Z' })
+  detectedAt!: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, example: null })
+  acknowledgedAt!: string | null;
+
+  @ApiProperty({ type: 'string', nullable: true, description: 'api, or cli.', example: null })
+  acknowledgedBy!: string | null;
+}
+
+export const OFFSET_GAP_EXAMPLE: OffsetGapDto = {
+  topic: 'network.message-sent.v1',
+  partition: 0,
+  kind: 'RECORDS_DELETED',
+  expectedOffset: '18230',
+  foundOffset: '18500',
+  detectedAt: '2003-04-02T10:15:03Z',
+  acknowledgedAt: '2003-04-02T10:20:00Z',
+  acknowledgedBy: 'api',
+};
 
 export class IngestPositionsDto {
   @ApiProperty({ type: () => [PartitionPositionDto], description: 'One entry per partition of each input topic.' })
@@ -115,11 +204,15 @@ export const REJECTIONS_PAGE_EXAMPLE: RejectionsPageDto = {
       partition: 1,
       offset: '1734',
       key: '447700900123',
+      keyEncoding: 'utf8',
+      keyTruncated: false,
       reason: 'NOT_JSON',
       detail: 'the value is not JSON: Unexpected token \'h\', "this is not json" is not valid JSON',
       receivedAt: '2003-04-02T10:15:03.120Z',
       payload: 'this is not json',
       payloadEncoding: 'utf8',
+      payloadBytes: 16,
+      payloadTruncated: false,
       replayedAt: null,
       replayOutcome: null,
     },
@@ -130,11 +223,15 @@ export const REJECTIONS_PAGE_EXAMPLE: RejectionsPageDto = {
       partition: null,
       offset: null,
       key: '447700900123',
+      keyEncoding: 'utf8',
+      keyTruncated: false,
       reason: 'BOLT_ON_NOT_AVAILABLE',
       detail: 'bolt-on GBP16 is not in the catalogue in force at 2003-03-31T09:00:00Z',
       receivedAt: '2003-04-02T11:00:00.512Z',
       payload: '{"purchaseId":"R-0002","boltOn":"GBP16","purchasedAt":"2003-03-31T09:00:00Z"}',
       payloadEncoding: 'utf8',
+      payloadBytes: 77,
+      payloadTruncated: false,
       replayedAt: null,
       replayOutcome: null,
     },
@@ -144,8 +241,29 @@ export const REJECTIONS_PAGE_EXAMPLE: RejectionsPageDto = {
 
 export const INGEST_POSITIONS_EXAMPLE: IngestPositionsDto = {
   partitions: [
-    { topic: 'network.message-sent.v1', partition: 0, nextOffset: '18230', highWatermark: '18234', lag: '4' },
-    { topic: 'network.message-sent.v1', partition: 1, nextOffset: '17911', highWatermark: '17911', lag: '0' },
-    { topic: 'retail.bolt-on-purchased.v1', partition: 0, nextOffset: '512', highWatermark: '512', lag: '0' },
+    {
+      topic: 'network.message-sent.v1',
+      partition: 0,
+      nextOffset: '18230',
+      highWatermark: '18234',
+      lag: '4',
+      gap: null,
+    },
+    {
+      topic: 'network.message-sent.v1',
+      partition: 1,
+      nextOffset: '17911',
+      highWatermark: '17911',
+      lag: '0',
+      gap: null,
+    },
+    {
+      topic: 'retail.bolt-on-purchased.v1',
+      partition: 0,
+      nextOffset: '512',
+      highWatermark: '512',
+      lag: '0',
+      gap: null,
+    },
   ],
 };

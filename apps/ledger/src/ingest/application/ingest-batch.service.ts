@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { deadLetterTopic } from '@ledger/contracts';
-import { inTransaction, type Pool } from '@ledger/app/platform/database/database.js';
+import { inTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 import {
@@ -9,17 +9,13 @@ import {
   type RatingRequest,
 } from '@ledger/app/rating/application/ledger-writer.service.js';
 import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
-import { IngestOffsetsRepository } from '../infrastructure/ingest-offsets.repository.js';
-import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
+import { keepableDetail, RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
 import { TOPIC_NAMES, type KafkaMessage, type TopicNames } from '@ledger/app/platform/kafka/kafka.js';
-import { decodeRecord, type DecodedRecord } from './decode-record.js';
 import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
-
-export interface DeadLetterSink {
-  send(topic: string, records: readonly { origin: RecordOrigin; reason: string; detail: string }[]): Promise<void>;
-}
-
-export const DEAD_LETTER_SINK = Symbol('DEAD_LETTER_SINK');
+import { DeadLettersRepository, type NewDeadLetter } from '../infrastructure/dead-letters.repository.js';
+import { IngestOffsetsRepository } from '../infrastructure/ingest-offsets.repository.js';
+import { databaseRefusal } from './database-refusal.js';
+import { decodeRecord, type DecodedRecord } from './decode-record.js';
 
 interface DecodedMessage {
   offset: bigint;
@@ -33,10 +29,13 @@ interface SliceOutcome {
   unreadable: readonly Rejection[];
 }
 
+const NOTHING: SliceOutcome = { fresh: [], decisions: [], unreadable: [] };
+
 /**
  * Records one slice of a partition exactly once: in a single transaction it locks the
  * partition's stored offset, skips what is already recorded, rates the rest, keeps what cannot be
- * read, and advances the offset.
+ * read (with its dead letter), and advances the offset. A record Postgres refuses is found by
+ * splitting the slice and rejected alone; the rest is recorded.
  */
 @Injectable()
 export class IngestBatchService {
@@ -47,8 +46,8 @@ export class IngestBatchService {
     private readonly writer: LedgerWriter,
     private readonly offsets: IngestOffsetsRepository,
     private readonly rejections: RejectionsRepository,
+    private readonly deadLetters: DeadLettersRepository,
     @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
-    @Inject(DEAD_LETTER_SINK) private readonly deadLetters: DeadLetterSink,
     private readonly metrics: LedgerMetrics,
   ) {}
 
@@ -57,8 +56,7 @@ export class IngestBatchService {
     if (messages.length === 0) return 0;
     const started = performance.now();
     const decoded = this.decodeSlice(topic, partition, messages);
-    await this.sendDeadLetters(topic, partition, decoded);
-    const recorded = await this.recordFresh(topic, partition, decoded);
+    const recorded = await this.recordPoisonProof(topic, partition, decoded);
     this.report(topic, partition, messages, recorded, (performance.now() - started) / 1000);
     return recorded.fresh.length;
   }
@@ -72,19 +70,39 @@ export class IngestBatchService {
         topic,
         partition,
         offset: message.offset,
-        key: message.key?.toString('utf8') ?? null,
+        key: message.key ?? null,
         payload: message.value ?? Buffer.alloc(0),
       },
       decoded: decodeRecord(kind, message.value),
     }));
   }
 
-  /** Dead letters go out before the commit: a crash between the two repeats a dead letter, never loses one. */
-  private async sendDeadLetters(topic: string, partition: number, decoded: readonly DecodedMessage[]): Promise<void> {
-    if (!decoded.some((entry) => !entry.decoded.readable)) return;
-    const alreadyRecorded = await this.offsets.read(this.pool, topic, partition);
-    const unreadable = decoded.filter((entry) => entry.offset >= alreadyRecorded).flatMap(asRejection);
-    if (unreadable.length > 0) await this.deadLetters.send(deadLetterTopic(topic), unreadable);
+  /** Halves a slice that Postgres refuses until the record at fault stands alone, then rejects it with the reason. */
+  private async recordPoisonProof(
+    topic: string,
+    partition: number,
+    decoded: readonly DecodedMessage[],
+  ): Promise<SliceOutcome> {
+    try {
+      return await this.recordFresh(topic, partition, decoded);
+    } catch (error) {
+      const refusal = databaseRefusal(error);
+      if (refusal === null) throw error;
+      if (decoded.length === 1) {
+        const [entry] = decoded;
+        this.logger.warn(`${topic}[${partition}] offset ${entry.offset}: ${refusal}; rejected`);
+        const refused = { ...entry, decoded: { readable: false, reason: 'INVALID_RECORD', detail: refusal } } as const;
+        return this.recordFresh(topic, partition, [refused]);
+      }
+      const half = Math.ceil(decoded.length / 2);
+      const first = await this.recordPoisonProof(topic, partition, decoded.slice(0, half));
+      const second = await this.recordPoisonProof(topic, partition, decoded.slice(half));
+      return {
+        fresh: [...first.fresh, ...second.fresh],
+        decisions: [...first.decisions, ...second.decisions],
+        unreadable: [...first.unreadable, ...second.unreadable],
+      };
+    }
   }
 
   /** In one transaction: lock the partition's offset, rate what is new, keep what cannot be read, advance. */
@@ -94,18 +112,38 @@ export class IngestBatchService {
         inTransaction(this.pool, async (client) => {
           const next = await this.offsets.lock(client, topic, partition);
           const fresh = decoded.filter((entry) => entry.offset >= next);
-          if (fresh.length === 0) return { fresh, decisions: [], unreadable: [] };
+          if (fresh.length === 0) return NOTHING;
           const requests: RatingRequest[] = fresh.flatMap(({ decoded: record, origin }) =>
             record.readable ? [{ command: record.command, origin }] : [],
           );
           const decisions = await this.writer.rate(client, requests);
           const unreadable = fresh.flatMap(asRejection);
-          await this.rejections.record(client, unreadable);
+          await this.keepUnreadable(client, topic, unreadable);
           await this.offsets.advance(client, topic, partition, fresh[fresh.length - 1].offset + 1n);
           return { fresh, decisions, unreadable };
         }),
       (error) => this.logger.debug(`${topic}[${partition}] lost a race (${error.message}); deciding again`),
     );
+  }
+
+  /** The rejection and its dead letter in the same transaction: the relay publishes it later, once. */
+  private async keepUnreadable(client: PoolClient, topic: string, unreadable: readonly Rejection[]): Promise<void> {
+    if (unreadable.length === 0) return;
+    const ids = await this.rejections.record(client, unreadable);
+    const letters: NewDeadLetter[] = unreadable.map(({ origin, reason, detail }, index) => ({
+      topic: deadLetterTopic(topic),
+      key: origin.key,
+      value: origin.payload,
+      headers: {
+        'ledger-reason': reason,
+        'ledger-detail': keepableDetail(detail),
+        'ledger-source-topic': origin.topic ?? '',
+        'ledger-source-partition': String(origin.partition ?? ''),
+        'ledger-source-offset': origin.offset ?? '',
+        'ledger-rejection-id': ids[index],
+      },
+    }));
+    await this.deadLetters.enqueue(client, letters);
   }
 
   private report(

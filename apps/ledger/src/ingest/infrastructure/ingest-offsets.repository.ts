@@ -34,6 +34,19 @@ export class IngestOffsetsRepository {
     });
   }
 
+  /**
+   * Moves the offset past records that carry no data (transaction markers, aborted records) from
+   * `from` to `last`, when everything before `from` is recorded: so lag and stall checks see them as read.
+   */
+  async passNonData(pool: Pool, topic: string, partition: number, from: bigint, last: bigint): Promise<void> {
+    await pool.query({
+      name: 'offsets-pass-non-data',
+      text: `UPDATE ingest_offsets SET next_offset = $4::bigint + 1, updated_at = now()
+             WHERE topic = $1 AND partition = $2 AND next_offset >= $3 AND next_offset <= $4`,
+      values: [topic, partition, from.toString(), last.toString()],
+    });
+  }
+
   async read(pool: Pool | PoolClient, topic: string, partition: number): Promise<bigint> {
     const result = await pool.query<{ next_offset: string }>(
       'SELECT next_offset FROM ingest_offsets WHERE topic = $1 AND partition = $2',

@@ -5,6 +5,8 @@ import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { RecordSliceCommand } from '../application/record-slice.command.js';
 import { IngestOffsetsRepository } from './ingest-offsets.repository.js';
+import { OffsetGapsRepository, type OffsetGap, type OffsetGapKind } from './offset-gaps.repository.js';
+import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 import {
   KAFKA,
   TOPIC_NAMES,
@@ -24,8 +26,19 @@ export interface PartitionPosition {
   partition: number;
   nextOffset: string;
   highWatermark: string;
+  /** highWatermark - nextOffset: negative when the partition's offsets went back behind what was recorded. */
   lag: string;
+  /** The open offset gap that holds this partition until acknowledged, or null. */
+  gap: OffsetGap | null;
 }
+
+/** Why the last slice of a partition failed, while it has not succeeded since. */
+export interface SliceFailure {
+  readonly message: string;
+  readonly at: Date;
+}
+
+const partitionKey = (topic: string, partition: number): string => `${topic}[${partition}]`;
 
 /**
  * Consumes the input topics with kafkajs `eachBatch`. Postgres holds the authoritative offsets;
@@ -38,6 +51,11 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   private readonly admin: Admin;
   private joined = false;
   private crashed: Error | null = null;
+  /** The next offset each partition is expected to start at: what this instance last recorded or read. */
+  private readonly expected = new Map<string, bigint>();
+  /** Partitions held at an open offset gap, by `topic[partition]`. */
+  private readonly heldAtGap = new Map<string, { topic: string; partition: number }>();
+  private readonly failures = new Map<string, SliceFailure>();
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -47,6 +65,8 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     private readonly offsets: IngestOffsetsRepository,
     private readonly commands: CommandBus,
     private readonly topicsReady: TopicsReady,
+    private readonly gaps: OffsetGapsRepository,
+    private readonly metrics: LedgerMetrics,
   ) {
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
@@ -64,6 +84,16 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     return this.joined && this.crashed === null;
   }
 
+  /** Why the consumer stopped for good, when it has. */
+  get crashReason(): string | null {
+    return this.crashed?.message ?? null;
+  }
+
+  /** The last failure of each partition whose slice keeps failing, by `topic[partition]`. */
+  failureOf(topic: string, partition: number): SliceFailure | null {
+    return this.failures.get(partitionKey(topic, partition)) ?? null;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     await this.admin.connect();
     await this.ensureTopics();
@@ -76,6 +106,11 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
         assignment: payload.memberAssignment,
       });
       void this.seekToRecorded(payload.memberAssignment);
+    });
+    // kafkajs resolves a batch of only markers or aborted records itself, without calling eachBatch.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0)
+        void this.passNonData(payload.topic, payload.partition, payload.firstOffset, payload.lastOffset);
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.logger.error(`consumer crashed: ${payload.error.message}; restart: ${payload.restart}`);
@@ -104,18 +139,21 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     const recorded = new Map(
       (await this.offsets.all(this.pool)).map((row) => [`${row.topic}:${row.partition}`, row.nextOffset]),
     );
+    const gaps = new Map(
+      (await this.gaps.openGaps(this.pool)).map((gap) => [partitionKey(gap.topic, gap.partition), gap]),
+    );
     const positions: PartitionPosition[] = [];
     for (const topic of this.topics.inputs) {
       for (const { partition, high } of await this.admin.fetchTopicOffsets(topic)) {
         const nextOffset = recorded.get(`${topic}:${partition}`) ?? 0n;
         const highWatermark = BigInt(high);
-        const lag = highWatermark > nextOffset ? highWatermark - nextOffset : 0n;
         positions.push({
           topic,
           partition,
           nextOffset: nextOffset.toString(),
           highWatermark: highWatermark.toString(),
-          lag: lag.toString(),
+          lag: (highWatermark - nextOffset).toString(),
+          gap: gaps.get(partitionKey(topic, partition)) ?? null,
         });
       }
     }
@@ -124,12 +162,101 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const key = partitionKey(batch.topic, batch.partition);
+    if (this.heldAtGap.has(key) || (await this.heldByGap(batch))) return;
     for (let start = 0; start < batch.messages.length; start += SLICE) {
       if (!payload.isRunning() || payload.isStale()) return;
       const slice = batch.messages.slice(start, start + SLICE);
-      await this.commands.execute(new RecordSliceCommand(batch.topic, batch.partition, slice));
-      payload.resolveOffset(slice[slice.length - 1].offset);
+      try {
+        await this.commands.execute(new RecordSliceCommand(batch.topic, batch.partition, slice));
+      } catch (error) {
+        // kafkajs retries the batch; /health names the partition and this reason while it does.
+        this.failures.set(key, { message: (error as Error).message, at: new Date() });
+        throw error;
+      }
+      this.failures.delete(key);
+      const last = slice[slice.length - 1].offset;
+      this.expected.set(key, BigInt(last) + 1n);
+      payload.resolveOffset(last);
       await payload.heartbeat();
+    }
+    const lastData = batch.messages[batch.messages.length - 1]?.offset;
+    // A batch that ends in a transaction marker: recorded past it, or its lag would never reach 0.
+    if (lastData !== undefined && BigInt(batch.lastOffset()) > BigInt(lastData) && payload.isRunning()) {
+      await this.passNonData(batch.topic, batch.partition, String(BigInt(lastData) + 1n), batch.lastOffset());
+      payload.resolveOffset(batch.lastOffset());
+    }
+  }
+
+  private async passNonData(topic: string, partition: number, first: string | null, last: string): Promise<void> {
+    const key = partitionKey(topic, partition);
+    if (first === null || this.heldAtGap.has(key)) return;
+    try {
+      await this.offsets.passNonData(this.pool, topic, partition, BigInt(first), BigInt(last));
+      if ((this.expected.get(key) ?? -1n) >= BigInt(first)) this.expected.set(key, BigInt(last) + 1n);
+    } catch (error) {
+      // Harmless to miss: the next recorded slice moves the offset past these records anyway.
+      this.logger.debug(`${key}: could not pass offsets ${first}..${last}: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Kafka handing out records past what was recorded, or a high watermark below it, may be a gap:
+   * confirmed against the partition's log start and end (transaction markers also skip offsets),
+   * it is recorded, counted, logged, and the partition held until an operator acknowledges it.
+   */
+  private async heldByGap(batch: EachBatchPayload['batch']): Promise<boolean> {
+    const key = partitionKey(batch.topic, batch.partition);
+    const first = batch.firstOffset();
+    let expected = this.expected.get(key);
+    if (expected === undefined) {
+      expected = await this.offsets.read(this.pool, batch.topic, batch.partition);
+      this.expected.set(key, expected);
+    }
+    const suspicious = (first !== null && BigInt(first) > expected) || BigInt(batch.highWatermark) < expected;
+    if (!suspicious) return false;
+    const recorded = await this.offsets.read(this.pool, batch.topic, batch.partition);
+    this.expected.set(key, recorded);
+    const log = (await this.admin.fetchTopicOffsets(batch.topic)).find(
+      ({ partition }) => partition === batch.partition,
+    );
+    if (!log) return false;
+    const [low, high] = [BigInt(log.low), BigInt(log.high)];
+    const kind: OffsetGapKind | null = high < recorded ? 'OFFSETS_REWOUND' : low > recorded ? 'RECORDS_DELETED' : null;
+    if (kind === null) {
+      // The log holds the offsets skipped: transaction markers or aborted records, not a gap; not asked again.
+      if (first !== null && BigInt(first) > recorded) this.expected.set(key, BigInt(first));
+      return false;
+    }
+    const gap = { topic: batch.topic, partition: batch.partition, kind, expectedOffset: recorded, foundOffset: low };
+    if (await this.gaps.open(this.pool, gap)) {
+      this.metrics.offsetGapDetected(batch.topic, batch.partition);
+      this.logger.error(
+        `${key}: offset gap (${kind}): recorded up to ${recorded}, but the partition now holds ${low} to ${high}; ` +
+          `held until acknowledged (npm run ledger -- ack-offset-gap ${batch.topic} ${batch.partition})`,
+      );
+    }
+    this.hold(batch.topic, batch.partition);
+    return true;
+  }
+
+  private hold(topic: string, partition: number): void {
+    this.heldAtGap.set(partitionKey(topic, partition), { topic, partition });
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+  }
+
+  /** Lets go of each held partition whose gap an operator acknowledged, from the offset now recorded. */
+  async releaseAcknowledgedGaps(): Promise<void> {
+    if (this.heldAtGap.size === 0) return;
+    const open = new Set((await this.gaps.openGaps(this.pool)).map((gap) => partitionKey(gap.topic, gap.partition)));
+    for (const [key, { topic, partition }] of this.heldAtGap) {
+      if (open.has(key)) continue;
+      const next = await this.offsets.read(this.pool, topic, partition);
+      this.expected.set(key, next);
+      this.heldAtGap.delete(key);
+      this.consumer.seek({ topic, partition, offset: next.toString() });
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+      this.logger.log(`${key}: offset gap acknowledged; consuming again from ${next}`);
     }
   }
 
@@ -151,9 +278,18 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
   /** After a rebalance, starts each assigned partition where Postgres says it stands. */
   private async seekToRecorded(assignment: Record<string, number[]>): Promise<void> {
     try {
+      this.expected.clear();
+      // The assignment may have changed: hold again only what an open gap holds now.
+      for (const { topic, partition } of this.heldAtGap.values())
+        this.consumer.resume([{ topic, partitions: [partition] }]);
+      this.heldAtGap.clear();
+      const open = new Set((await this.gaps.openGaps(this.pool)).map((gap) => partitionKey(gap.topic, gap.partition)));
       for (const [topic, partitions] of Object.entries(assignment)) {
         for (const partition of partitions) {
           const next = await this.offsets.read(this.pool, topic, partition);
+          this.expected.set(partitionKey(topic, partition), next);
+          // A gap found before (by this instance or another) still holds its partition.
+          if (open.has(partitionKey(topic, partition))) this.hold(topic, partition);
           if (next > 0n) this.consumer.seek({ topic, partition, offset: next.toString() });
         }
       }

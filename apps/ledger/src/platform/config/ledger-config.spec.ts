@@ -23,6 +23,13 @@ describe('loadLedgerConfig', () => {
     expect(config.healthMaxLag).toBe(500);
   });
 
+  it('compresses nothing it produces, and sends dead letters to KAFKA_BROKERS, unless told otherwise', () => {
+    expect(loadLedgerConfig({}).kafka.producerCompression).toBe('none');
+    expect(loadLedgerConfig({ KAFKA_BROKERS: 'a:1,b:2' }).kafka.deadLetterBrokers).toEqual(['a:1', 'b:2']);
+    const told = loadLedgerConfig({ KAFKA_PRODUCER_COMPRESSION: 'zstd', DEAD_LETTER_KAFKA_BROKERS: 'c:3' });
+    expect(told.kafka).toMatchObject({ producerCompression: 'zstd', deadLetterBrokers: ['c:3'] });
+  });
+
   it('reads role:key pairs', () => {
     const config = loadLedgerConfig({ LEDGER_API_KEYS: 'finance:fin-key-123,admin:adm-key-456' });
     expect(config.apiKeys).toEqual([
@@ -38,6 +45,10 @@ describe('loadLedgerConfig', () => {
     ['LEDGER_API_KEYS', { LEDGER_API_KEYS: 'boss:secret-key-1' }],
     ['LOG_FORMAT', { LOG_FORMAT: 'xml' }],
     ['HEALTH_MAX_LAG', { HEALTH_MAX_LAG: '-1' }],
+    ['KAFKA_PRODUCER_COMPRESSION', { KAFKA_PRODUCER_COMPRESSION: 'brotli' }],
+    ['HEALTH_STALLED_PARTITION_SECONDS', { HEALTH_STALLED_PARTITION_SECONDS: '0' }],
+    ['HEALTH_DEAD_LETTER_RELAY_SECONDS', { HEALTH_DEAD_LETTER_RELAY_SECONDS: 'soon' }],
+    ['DEAD_LETTER_KAFKA_BROKERS', { DEAD_LETTER_KAFKA_BROKERS: 'nowhere' }],
   ])('refuses a bad %s and names it', (name, env) => {
     expect(() => loadLedgerConfig(env)).toThrow(name);
   });

@@ -1,3 +1,4 @@
+import { KAFKA_COMPRESSIONS, type KafkaCompression } from '@ledger/kafka-codecs';
 import { z } from 'zod';
 import { LedgerError, type ConfigurationErrorCode } from '@ledger/contracts';
 
@@ -48,11 +49,22 @@ const envSchema = z.object({
     ),
   KAFKA_GROUP_ID: z.string().min(1).default('message-ledger'),
   KAFKA_TOPIC_PREFIX: z.string().default(''),
+  KAFKA_PRODUCER_COMPRESSION: z.enum(KAFKA_COMPRESSIONS).default('none'),
   LEDGER_API_KEYS: apiKeysSchema,
   TARIFF_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   HEALTH_MAX_LAG: z.coerce.number().int().min(0).default(0),
+  HEALTH_STALLED_PARTITION_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  HEALTH_DEAD_LETTER_RELAY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  DEAD_LETTER_KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .transform((value) => value?.split(',').map((broker) => broker.trim()))
+    .refine(
+      (brokers) => brokers === undefined || brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker)),
+      'must be host:port pairs separated by commas',
+    ),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
@@ -67,6 +79,10 @@ export type LedgerConfig = Readonly<{
     topicPrefix: string;
     topicPartitions: number;
     concurrency: number;
+    /** The codec of the service's own producers (dead letters, the rated-message feed). */
+    producerCompression: KafkaCompression;
+    /** Where dead letters are published: KAFKA_BROKERS unless DEAD_LETTER_KAFKA_BROKERS names another cluster. */
+    deadLetterBrokers: string[];
   }>;
   apiKeys: readonly ApiKey[];
   tariffFile: string | undefined;
@@ -75,6 +91,10 @@ export type LedgerConfig = Readonly<{
   logFormat: 'json' | 'pretty';
   /** Records behind, summed over the input partitions, above which /health/ready fails; 0 leaves lag unchecked. */
   healthMaxLag: number;
+  /** A partition with lag whose recorded offset has not moved for this long makes /health fail. */
+  healthStalledPartitionSeconds: number;
+  /** Dead letters waiting while the relay has failed to reach its broker for this long make /health fail. */
+  healthDeadLetterRelaySeconds: number;
   dbPoolSize: number;
 }>;
 
@@ -104,12 +124,16 @@ export function loadLedgerConfig(env: Record<string, string | undefined>): Ledge
       topicPrefix: value.KAFKA_TOPIC_PREFIX,
       topicPartitions: value.KAFKA_TOPIC_PARTITIONS,
       concurrency: value.INGEST_CONCURRENCY,
+      producerCompression: value.KAFKA_PRODUCER_COMPRESSION,
+      deadLetterBrokers: value.DEAD_LETTER_KAFKA_BROKERS ?? value.KAFKA_BROKERS,
     },
     apiKeys: value.LEDGER_API_KEYS,
     tariffFile: value.TARIFF_FILE,
     logLevel: value.LOG_LEVEL,
     logFormat: value.LOG_FORMAT,
     healthMaxLag: value.HEALTH_MAX_LAG,
+    healthStalledPartitionSeconds: value.HEALTH_STALLED_PARTITION_SECONDS,
+    healthDeadLetterRelaySeconds: value.HEALTH_DEAD_LETTER_RELAY_SECONDS,
     dbPoolSize: value.DB_POOL_SIZE,
   };
 }

@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
 import { TOPICS, deadLetterTopic } from '@ledger/contracts';
+import { compressionType, registerKafkaCodecs } from '@ledger/kafka-codecs';
 import type { LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import { kafkaLogCreator } from './kafka-log.js';
 
@@ -50,21 +51,35 @@ export class TopicNames {
  * producer needs to keep its guarantee.
  */
 export function createReliableProducer(kafka: Kafka): Producer {
-  return kafka.producer({
+  const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
   });
+  const compression = producerCompression.get(kafka);
+  if (compression === undefined) return producer;
+  // kafkajs takes the codec per send: every send of the service's producers gets the configured one.
+  const send = producer.send.bind(producer);
+  const sendBatch = producer.sendBatch.bind(producer);
+  producer.send = (record) => send({ compression, ...record });
+  producer.sendBatch = (batch) => sendBatch({ compression, ...batch });
+  return producer;
 }
 
+/** The codec KAFKA_PRODUCER_COMPRESSION chose for the producers of each of the service's clients. */
+const producerCompression = new WeakMap<Kafka, kafkajs.CompressionTypes>();
+
 export function createKafka(config: LedgerConfig): Kafka {
-  return new Kafka({
+  registerKafkaCodecs();
+  const kafka = new Kafka({
     clientId: 'message-ledger',
     brokers: config.kafka.brokers,
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator,
     retry: { initialRetryTime: 300, retries: 10 },
   });
+  producerCompression.set(kafka, compressionType(config.kafka.producerCompression));
+  return kafka;
 }

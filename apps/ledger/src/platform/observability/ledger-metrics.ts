@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { LedgerEvent } from '@ledger/contracts';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Decision as RatingDecision } from '@ledger/rating';
 
 /** What the writer answers per input: a rating decision, or why it could not be rated. */
@@ -66,6 +66,20 @@ export class LedgerMetrics {
     registers: [this.registry],
   });
 
+  private readonly offsetGaps = new Counter({
+    name: 'ledger_ingest_offset_gaps_total',
+    help: 'Offset discontinuities found on an input partition (records deleted unread, or offsets gone back)',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly partitionStalled = new Gauge({
+    name: 'ledger_partition_stalled',
+    help: '1 while an input partition has lag and its recorded offset has not advanced for HEALTH_STALLED_PARTITION_SECONDS',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+
   private readonly batchDuration = new Histogram({
     name: 'ledger_batch_duration_seconds',
     help: 'Time to decode, rate and commit one slice of a partition',
@@ -103,6 +117,16 @@ export class LedgerMetrics {
   /** The text exposition; gauges read at scrape time refresh themselves first. */
   render(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  offsetGapDetected(topic: string, partition: number): void {
+    this.offsetGaps.labels({ topic, partition: String(partition) }).inc();
+  }
+
+  partitionStalledIs(topic: string, partition: number, stalled: boolean): void {
+    this.partitionStalled.labels({ topic, partition: String(partition) }).set(stalled ? 1 : 0);
+    // The gap counter of every partition is a series from the start, so increase() sees its first gap.
+    this.offsetGaps.labels({ topic, partition: String(partition) }).inc(0);
   }
 
   sliceCommitted(slice: CommittedSlice): void {

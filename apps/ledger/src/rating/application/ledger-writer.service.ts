@@ -15,7 +15,6 @@ import { holdPeriodsOpen } from '@ledger/app/platform/database/period-lock.js';
 import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
 import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
-import { OutboxRepository } from '@ledger/app/rated-feed/read-model/outbox.repository.js';
 import { SubscriberStateRepository } from '../infrastructure/subscriber-state.repository.js';
 import { TariffVersions } from '../tariff/tariff-versions.js';
 
@@ -40,7 +39,6 @@ export class LedgerWriter {
     private readonly rejections: RejectionsRepository,
     private readonly tariffs: TariffVersions,
     @Inject(PROJECTIONS) private readonly projections: readonly Projection[],
-    private readonly outbox: OutboxRepository,
   ) {}
 
   /** `keepRejections: false` for a replay: the input is a rejection already, which the caller marks. */
@@ -63,7 +61,6 @@ export class LedgerWriter {
     const positions = await this.eventStore.append(client, events.map(toNewEvent));
     const recorded = events.map(({ event }, index) => ({ globalPosition: positions[index], event }));
     for (const projection of this.projections) await projection.apply(client, recorded);
-    await this.outbox.enqueue(client, recorded);
     if (keepRejections) await this.rejections.record(client, rejectionsOf(requests, decisions, events));
     return decisions;
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { streamOf } from '@ledger/contracts';
+import { ConcurrencyError } from '@ledger/event-store';
 import { initialSubscriberState, type BoltOnHolding, type SubscriberState } from '@ledger/rating';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import { holdingOf, holdingsWithUnitsLeft } from '@ledger/app/bolt-ons/read-model/bolt-on-queries.js';
@@ -20,16 +21,19 @@ export class SubscriberStateRepository {
       msisdns.map((msisdn) => [msisdn, { state: initialSubscriberState(msisdn), version: 0 }]),
     );
     if (msisdns.length === 0) return loaded;
-    const versions = await client.query<{ stream_id: string; version: number }>({
+    const versions = await client.query<{ stream_id: string; version: number; ahead: boolean }>({
       name: 'subscriber-versions',
       // One backward index probe per stream: the cost does not grow with a subscriber's history.
-      text: `SELECT s.stream_id, e.stream_version AS version
+      text: `SELECT s.stream_id, e.stream_version AS version, e.transaction_id > pg_current_xact_id() AS ahead
              FROM unnest($1::text[]) AS s(stream_id)
-             CROSS JOIN LATERAL (SELECT stream_version FROM events
+             CROSS JOIN LATERAL (SELECT stream_version, transaction_id FROM events
                                  WHERE events.stream_id = s.stream_id
                                  ORDER BY stream_version DESC LIMIT 1) e`,
       values: [msisdns.map(streamOf)],
     });
+    // The feed reads in transaction id order (docs/FEED.md): a stream's next event must come from a later transaction.
+    const ahead = versions.rows.find((row) => row.ahead);
+    if (ahead) throw new ConcurrencyError(`transaction order of ${ahead.stream_id}`);
     const versionByStream = new Map(versions.rows.map((row) => [row.stream_id, row.version]));
     const holdingsBySubscriber = new Map<string, BoltOnHolding[]>();
     for (const row of await holdingsWithUnitsLeft(client, msisdns)) {

@@ -4,7 +4,8 @@ export interface RecordOrigin {
   readonly topic: string | null;
   readonly partition: number | null;
   readonly offset: string | null;
-  readonly key: string | null;
+  /** The record's key as Kafka gave it: bytes, neither necessarily UTF-8 nor free of NUL. */
+  readonly key: Buffer | null;
   readonly payload: Buffer;
 }
 

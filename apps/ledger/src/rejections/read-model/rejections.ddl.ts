@@ -24,6 +24,15 @@ export async function dropRejectionsTable(runner: SchemaRunner): Promise<void> {
   await runner.query('DROP TABLE rejections');
 }
 
+/** A record's key as the bytes Kafka gave: a key need not be UTF-8, nor free of NUL (CreateIngestSafeguards1700000000300). */
+export async function keepRejectionKeysAsBytes(runner: SchemaRunner): Promise<void> {
+  await runner.query(`ALTER TABLE rejections ALTER COLUMN key TYPE bytea USING convert_to(key, 'UTF8')`);
+}
+
+export async function keepRejectionKeysAsText(runner: SchemaRunner): Promise<void> {
+  await runner.query(`ALTER TABLE rejections ALTER COLUMN key TYPE text USING encode(key, 'escape')`);
+}
+
 /** When a rejection the tariff could not rate was replayed, and how (CreateRejectionReplays1700000001700). */
 export async function addRejectionReplays(runner: SchemaRunner): Promise<void> {
   await runner.query('ALTER TABLE rejections ADD COLUMN replayed_at timestamptz, ADD COLUMN replay_outcome text');

@@ -7,7 +7,6 @@ import { inTransaction, type Pool, type PoolClient } from '@ledger/app/platform/
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { holdPeriodsOpen } from '@ledger/app/platform/database/period-lock.js';
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
-import { OutboxRepository } from '@ledger/app/rated-feed/read-model/outbox.repository.js';
 import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
 import { TariffVersions, type TariffVersion } from '@ledger/app/rating/tariff/tariff-versions.js';
 import { addToImpact, noImpact } from '@ledger/rating';
@@ -50,7 +49,6 @@ export class ReratingService {
     private readonly streams: SubscriberStreamsRepository,
     private readonly runs: ReratingRunsRepository,
     @Inject(PROJECTIONS) private readonly projections: readonly Projection[],
-    private readonly outbox: OutboxRepository,
   ) {}
 
   async dryRun(request: ReratingRequest, onProgress: OnProgress = () => undefined): Promise<ReratingRunRecord> {
@@ -138,7 +136,6 @@ export class ReratingService {
     );
     const recorded = appended.map(({ event }, index) => ({ globalPosition: positions[index], event }));
     for (const projection of this.projections) await projection.apply(client, recorded);
-    await this.outbox.enqueue(client, recorded);
     await this.runs.progress(client, run.runId, applied, todo[todo.length - 1]);
   }
 }

@@ -1,0 +1,279 @@
+import kafkajs from 'kafkajs';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
+import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import {
+  KAFKA,
+  Partitioners,
+  TOPIC_NAMES,
+  type Kafka,
+  type Producer,
+  type TopicNames,
+} from '@ledger/app/platform/kafka/kafka.js';
+import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
+import { FEED_HEADERS, sizedSends } from './feed-records.js';
+import { feedRecords, readFeedTopic, type FeedTopic } from './feed-topic.js';
+import { RatedFeedMetrics } from './rated-feed.metrics.js';
+import { RatedFeedRepository, type FeedCheckpoint } from './read-model/rated-feed.repository.js';
+
+/** One relay per database publishes, chosen by this Postgres advisory lock. */
+export const RELAY_LOCK = 74_000_001;
+/** Events per Kafka transaction. */
+const BATCH = 2000;
+
+/** The transactional id of the feed's relay, and the group under which it commits its position. */
+export const relayTransactionalId = (feedTopic: string): string => `message-ledger.rated-feed.${feedTopic}`;
+
+/** What the relay holds while it leads: its fenced producer, where the feed stands, how to size sends. */
+interface Lead {
+  producer: Producer;
+  checkpoint: FeedCheckpoint;
+  feedId: string;
+  topic: FeedTopic;
+}
+
+/** The position Kafka committed with the last transaction, in the metadata of the relay group's offset. */
+interface CommittedPosition {
+  feedId: string;
+  transactionId: string;
+  globalPosition: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Publishes the rated messages of the event store to ledger.message-rated.v1, exactly once, in
+ * order per subscriber (key = msisdn), each with its feed position (1, 2, 3…). Each batch is one
+ * Kafka transaction under the feed's transactional id, which also commits the position reached (as
+ * the offset of the relay's group, with the event store coordinates in its metadata): a relay that
+ * dies between publishing and recording repeats nothing, and a relay that takes over fences any
+ * other (the broker refuses the older producer) before it reads where the feed stands.
+ */
+@Injectable()
+export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RatedFeedRelay.name);
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private lockClient: PoolClient | null = null;
+  private lead: Lead | null = null;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
+    private readonly feed: RatedFeedRepository,
+    private readonly metrics: RatedFeedMetrics,
+    private readonly topicsReady: TopicsReady,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.stepDown();
+    this.releaseLock();
+  }
+
+  private get topic(): string {
+    return this.topics.messageRated;
+  }
+
+  private async run(): Promise<void> {
+    await this.topicsReady.ready;
+    while (this.running) {
+      try {
+        if (!(await this.holdsLock())) {
+          await sleep(2_000);
+          continue;
+        }
+        this.lead ??= await this.takeOver();
+        const relayed = await this.relayOnce(this.lead);
+        if (relayed === 0) await sleep(100);
+      } catch (error) {
+        this.logger.warn(`rated-message relay: ${(error as Error).message}; taking over again`);
+        await this.stepDown();
+        await sleep(1_000);
+      }
+    }
+  }
+
+  /** Holds the relay lock on a connection of its own; losing the connection loses the lead. */
+  private async holdsLock(): Promise<boolean> {
+    if (this.lockClient) {
+      try {
+        await this.lockClient.query('SELECT 1');
+        return true;
+      } catch {
+        this.releaseLock();
+        await this.stepDown();
+      }
+    }
+    const client = await this.pool.connect();
+    client.on('error', () => undefined);
+    try {
+      const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK]);
+      if (!result.rows[0].locked) {
+        client.release();
+        return false;
+      }
+    } catch (error) {
+      // A connection whose query failed goes, not back to the pool: it may hold the lock after all.
+      client.release(true);
+      throw error;
+    }
+    this.lockClient = client;
+    return true;
+  }
+
+  private releaseLock(): void {
+    // Closing the session releases its advisory lock.
+    this.lockClient?.release(true);
+    this.lockClient = null;
+  }
+
+  /**
+   * Starts a producer under the feed's transactional id (the broker aborts whatever an earlier
+   * holder left open and refuses it from now on), then reads where the feed stands.
+   */
+  private async takeOver(): Promise<Lead> {
+    const id = relayTransactionalId(this.topic);
+    const producer = this.kafka.producer({
+      transactionalId: id,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      transactionTimeout: 30_000,
+      // Never giving up on its own, as the idempotent producer needs; a stuck transaction times out at the broker.
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+    });
+    try {
+      await producer.connect();
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        const [stored, committed, topic] = await Promise.all([
+          this.withClient((client) => this.feed.checkpoint(client)),
+          admin.fetchOffsets({ groupId: id, topics: [this.topic] }),
+          readFeedTopic(admin, this.topic, this.logger),
+        ]);
+        const checkpoint = this.resumeFrom(
+          stored,
+          committed[0]?.partitions.find(({ partition }) => partition === 0),
+        );
+        this.logger.log(
+          `took over the rated-message feed at position ${checkpoint.feedPosition} (event ${checkpoint.globalPosition})`,
+        );
+        return { producer, checkpoint, feedId: stored.feedId, topic };
+      } finally {
+        await admin.disconnect();
+      }
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Kafka's committed position, unless Postgres' record is further (Kafka's offsets of an idle group
+   * expire after offsets.retention.minutes) or Kafka's belongs to another database's feed.
+   */
+  private resumeFrom(
+    stored: FeedCheckpoint & { feedId: string },
+    committed: { offset: string; metadata: string | null } | undefined,
+  ): FeedCheckpoint {
+    if (!committed || committed.offset === '-1' || !committed.metadata) return stored;
+    let position: CommittedPosition;
+    try {
+      position = JSON.parse(committed.metadata) as CommittedPosition;
+    } catch {
+      this.logger.warn(`the feed position committed in Kafka is unreadable (${committed.metadata}); using Postgres'`);
+      return stored;
+    }
+    if (position.feedId !== stored.feedId) {
+      this.logger.warn(`the feed position committed in Kafka is another database's feed (${position.feedId}); ignored`);
+      return stored;
+    }
+    const feedPosition = BigInt(committed.offset);
+    if (feedPosition <= stored.feedPosition) return stored;
+    return { transactionId: position.transactionId, globalPosition: BigInt(position.globalPosition), feedPosition };
+  }
+
+  /** Publishes the next batch in one Kafka transaction; returns how many events it carried. */
+  private async relayOnce(lead: Lead): Promise<number> {
+    const rows = await this.withClient((client) => this.feed.next(client, lead.checkpoint, BATCH));
+    if (rows.length === 0) return 0;
+    const topic = this.topic;
+    let references = 0;
+    const records = feedRecords(
+      rows,
+      lead.topic,
+      (_, index) => ({ [FEED_HEADERS.position]: (lead.checkpoint.feedPosition + BigInt(index + 1)).toString() }),
+      (row, bytes) => {
+        references += 1;
+        this.logger.error(
+          `the charge at event ${row.globalPosition} is ${bytes} bytes, more than ${topic} takes; published as a reference`,
+        );
+      },
+    );
+    const last = rows[rows.length - 1];
+    const reached: FeedCheckpoint = {
+      transactionId: last.transactionId,
+      globalPosition: last.globalPosition,
+      feedPosition: lead.checkpoint.feedPosition + BigInt(rows.length),
+    };
+    const position: CommittedPosition = {
+      feedId: lead.feedId,
+      transactionId: reached.transactionId,
+      globalPosition: reached.globalPosition.toString(),
+    };
+
+    const transaction = await lead.producer.transaction();
+    try {
+      for (const send of sizedSends(records, lead.topic.sendBytes)) {
+        await transaction.send({
+          topic,
+          acks: -1,
+          messages: send.map(({ partition, key, value, headers }) => ({ partition, key, value, headers })),
+        });
+      }
+      // kafkajs passes the metadata through to TxnOffsetCommit, though its types omit it.
+      const offset: kafkajs.PartitionOffset & { metadata: string } = {
+        partition: 0,
+        offset: reached.feedPosition.toString(),
+        metadata: JSON.stringify(position),
+      };
+      await transaction.sendOffsets({
+        consumerGroupId: relayTransactionalId(topic),
+        topics: [{ topic, partitions: [offset] }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      throw error;
+    }
+    lead.checkpoint = reached;
+    this.metrics.recordsPublished(rows.length, references);
+    await this.withClient((client) => this.feed.recordCheckpoint(client, reached));
+    return rows.length;
+  }
+
+  private async stepDown(): Promise<void> {
+    const lead = this.lead;
+    this.lead = null;
+    await lead?.producer.disconnect().catch(() => undefined);
+  }
+
+  private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  }
+}

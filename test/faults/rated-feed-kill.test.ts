@@ -1,0 +1,107 @@
+import { TOPICS } from '@ledger/contracts';
+import { eventually } from '../support/ledger-harness.js';
+import { FeedReader, feedProblems } from '../support/feed-reader.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { Scenario } from './fault-scenario.js';
+import { sleep } from './fault-workload.js';
+
+/** The relay's Postgres advisory lock (one relay per database). */
+const RELAY_LOCK = 74_000_001;
+
+/**
+ * The feed's exactly-once acceptance: 50,000 messages over 1,000 subscribers, 6 partitions, two
+ * instances, and the instance that holds the relay SIGKILLed twice while it publishes. What billing
+ * reads on ledger.message-rated.v1 (read committed) is checked against the event store itself. About
+ * 70 s on an idle 2-core machine; the timeout leaves room for a machine shared with other builds.
+ */
+describe('the rated-message feed while the relaying instance is SIGKILLed', () => {
+  let run: Scenario | null = null;
+  let feed: FeedReader | null = null;
+
+  afterEach(async () => {
+    await feed?.stop();
+    await run?.close();
+    run = null;
+    feed = null;
+  }, 120_000);
+
+  it('publishes each of 50,000 messages exactly once, in order per subscriber', async () => {
+    run = Scenario.create('feed-kill', { messages: 50_000, subscribers: 1_000 });
+    run.environment.env.KAFKA_TOPIC_PARTITIONS = '6';
+    const scenario = run;
+    // Each instance names its Postgres connections, so that the test can tell which one holds the relay.
+    const withName = (name: string): Record<string, string> => {
+      const url = new URL(scenario.environment.env.DATABASE_URL);
+      url.searchParams.set('application_name', `feed-kill-${name}`);
+      return { DATABASE_URL: url.toString() };
+    };
+    const instances = new Map<string, ServiceProcess>([
+      ['feed-kill-a', run.instance('a', withName('a'))],
+      ['feed-kill-b', run.instance('b', withName('b'))],
+    ]);
+    for (const instance of instances.values()) await instance.start();
+    await run.connect();
+    await run.purchaseBoltOns();
+    feed = await FeedReader.start(run.environment.env.KAFKA_BROKERS, run.environment.topic(TOPICS.messageRated));
+    const reader = feed;
+
+    const relayHolder = async (): Promise<ServiceProcess> => {
+      const holder = await eventually(async () => {
+        const result = await scenario.pool.query<{ application_name: string }>(
+          `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          [RELAY_LOCK],
+        );
+        expect(result.rows).toHaveLength(1);
+        return result.rows[0].application_name;
+      }, 30_000);
+      const instance = instances.get(holder);
+      if (!instance) throw new Error(`the relay lock is held by ${holder}, not by an instance of the test`);
+      return instance;
+    };
+
+    const parts = run.messageParts([1, 1, 1]);
+    for (let kill = 1; kill <= 2; kill += 1) {
+      const before = reader.live.length;
+      const producing = run.producer.send(run.topics.messageSent, parts[kill - 1], 250, 10);
+      // Kill it at work: once it has published part of what this round produces.
+      await eventually(() => Promise.resolve(expect(reader.live.length).toBeGreaterThan(before + 2_000)), 90_000, 20);
+      const holder = await relayHolder();
+      await holder.kill('SIGKILL');
+      run.log.note(
+        `SIGKILL #${kill} of ${holder.name}, the relay: ${reader.live.length} on the feed; ${await run.progress()}`,
+      );
+      await producing;
+      await holder.start();
+      run.log.note(`${holder.name} back: ${await run.progress()}`);
+    }
+    await run.producer.send(run.topics.messageSent, parts[2], 500);
+    const [first] = instances.values();
+    expect(await run.exactlyOnceProblems(first.url, 180_000)).toEqual([]);
+
+    const events = await run.pool.query<{ message_id: string; msisdn: string; global_position: string }>(
+      `SELECT data->'message'->>'messageId' AS message_id, data->'message'->'sender'->>'msisdn' AS msisdn, global_position
+         FROM events WHERE event_type IN ('MessageCharged', 'MessageRecorded', 'MessageRejected')`,
+    );
+    expect(events.rows.length).toBeGreaterThan(45_000);
+    await eventually(
+      () => Promise.resolve(expect(reader.live.length).toBeGreaterThanOrEqual(events.rows.length)),
+      120_000,
+      250,
+    );
+    // A while more, for a record published twice to show.
+    await sleep(2_000);
+    run.log.note(`${reader.live.length} records on the feed for ${events.rows.length} message events`);
+    expect(
+      feedProblems(
+        reader.live,
+        events.rows.map((row) => ({
+          messageId: row.message_id,
+          msisdn: row.msisdn,
+          globalPosition: BigInt(row.global_position),
+        })),
+      ),
+    ).toEqual([]);
+  }, 480_000);
+});
