@@ -217,8 +217,8 @@ describe('the finance dashboard', () => {
       }
       expect(await page.textContent('#deferred-label')).toContain('30 Jun 2003');
 
-      expect(await page.locator('#revenue-chart rect.bar').count()).toBe(revenue.days.length * 3);
-      for (const series of ['boltOnSalesPence', 'paygPence', 'recognisedBoltOnPence']) {
+      expect(await page.locator('#revenue-chart rect.bar').count()).toBe(revenue.days.length * 4);
+      for (const series of ['boltOnSalesPence', 'paygPence', 'recognisedBoltOnPence', 'breakagePence']) {
         expect(await dataValues(page, `#revenue-chart rect.bar[data-series="${series}"]`)).toEqual(
           revenue.days.map((day: Record<string, number>) => day[series]),
         );
@@ -226,7 +226,8 @@ describe('the finance dashboard', () => {
       // Nothing was bought before the range, so deferred at the end of a day is the range's sales less recognised so far.
       let deferred = 0;
       const deferredByDay = revenue.days.map(
-        (day: Record<string, number>) => (deferred += day.boltOnSalesPence - day.recognisedBoltOnPence),
+        (day: Record<string, number>) =>
+          (deferred += day.boltOnSalesPence - day.recognisedBoltOnPence - day.breakagePence),
       );
       expect(deferredByDay[deferredByDay.length - 1]).toBe(revenue.deferredPence);
       expect(await page.locator('#deferred-chart circle.point').count()).toBe(revenue.days.length);

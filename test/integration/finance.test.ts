@@ -91,6 +91,8 @@ const day = (date: string, boltOnSalesPence: number, paygPence: number, recognis
   boltOnSalesPence,
   paygPence,
   recognisedBoltOnPence,
+  breakagePence: 0,
+  adjustments: [],
 });
 const quiet = (date: string) => day(date, 0, 0, 0);
 const network = (name: string, outboundSms: number, outboundMms: number, inboundSms: number, inboundMms: number) => ({
@@ -149,7 +151,7 @@ describe('finance reports', () => {
       expect(response.status).toBe(200);
       expect(response.body).toEqual({
         days: [quiet('2003-03-30'), day('2003-03-31', 0, 150, 0), day('2003-04-01', 0, 35, 0), quiet('2003-04-02')],
-        totals: { boltOnSalesPence: 0, paygPence: 185, recognisedBoltOnPence: 0 },
+        totals: { boltOnSalesPence: 0, paygPence: 185, recognisedBoltOnPence: 0, breakagePence: 0 },
         deferredPence: 0,
       });
     });
@@ -164,7 +166,7 @@ describe('finance reports', () => {
           day('2003-04-12', 0, 0, 9),
           quiet('2003-04-13'),
         ],
-        totals: { boltOnSalesPence: 900, paygPence: 0, recognisedBoltOnPence: 31 },
+        totals: { boltOnSalesPence: 900, paygPence: 0, recognisedBoltOnPence: 31, breakagePence: 0 },
         deferredPence: 869,
       });
     });
@@ -191,7 +193,7 @@ describe('finance reports', () => {
           day('2003-04-23', 0, 0, 4),
           day('2003-04-24', 0, 0, 19),
         ],
-        totals: { boltOnSalesPence: 700, paygPence: 0, recognisedBoltOnPence: 37 },
+        totals: { boltOnSalesPence: 700, paygPence: 0, recognisedBoltOnPence: 37, breakagePence: 0 },
         deferredPence: 1532,
       });
     });
@@ -203,7 +205,12 @@ describe('finance reports', () => {
       expect(days[0].date).toBe('2003-03-01');
       expect(days[121].date).toBe('2003-06-30');
       expect(days.filter((d: { date: string }) => d.date === '2003-05-01')).toEqual([day('2003-05-01', 0, 65, 0)]);
-      expect(totals).toEqual({ boltOnSalesPence: 1600, paygPence: 185 + 150, recognisedBoltOnPence: 31 + 37 });
+      expect(totals).toEqual({
+        boltOnSalesPence: 1600,
+        paygPence: 185 + 150,
+        recognisedBoltOnPence: 31 + 37,
+        breakagePence: 0,
+      });
       expect(deferredPence).toBe(1532);
       expect(totals.recognisedBoltOnPence + deferredPence).toBe(totals.boltOnSalesPence);
     });
@@ -290,11 +297,11 @@ describe('finance reports', () => {
       expect(status).toBe(200);
       expect(type).toBe('text/csv; charset=utf-8');
       expect(text).toBe(
-        'date,boltOnSalesPence,paygPence,recognisedBoltOnPence,deferredPence\r\n' +
-          '2003-04-10,900,0,0,900\r\n' +
-          '2003-04-11,0,0,22,878\r\n' +
-          '2003-04-12,0,0,9,869\r\n' +
-          'total,900,0,31,869\r\n',
+        'date,row,period,boltOnSalesPence,paygPence,recognisedBoltOnPence,breakagePence,deferredPence\r\n' +
+          '2003-04-10,day,2003-04,900,0,0,0,900\r\n' +
+          '2003-04-11,day,2003-04,0,0,22,0,878\r\n' +
+          '2003-04-12,day,2003-04,0,0,9,0,869\r\n' +
+          'total,total,,900,0,31,0,869\r\n',
       );
     });
 

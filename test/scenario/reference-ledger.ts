@@ -54,6 +54,8 @@ export interface ExpectedBoltOn {
   unitsRemaining: number;
   pricePence: number;
   purchasedAt: string;
+  /** SPEC 10: the scenario's catalogue has no validityDays, so no bolt-on expires. */
+  expiresAt: null;
 }
 
 export interface ExpectedBalance {
@@ -83,11 +85,14 @@ export interface RevenueFigures {
   boltOnSalesPence: number;
   paygPence: number;
   recognisedBoltOnPence: number;
+  /** SPEC 10: the scenario's catalogue has no validityDays, so nothing ever breaks. */
+  breakagePence: number;
 }
 
 /** What `GET /v1/finance/revenue?from&to` must answer. */
 export interface ExpectedRevenue {
-  days: (RevenueFigures & { date: string })[];
+  /** SPEC 9: nothing is closed in the scenario, so no day lists an adjustment. */
+  days: (RevenueFigures & { date: string; adjustments: never[] })[];
   totals: RevenueFigures;
   /** As at the end of `to`. */
   deferredPence: number;
@@ -330,6 +335,7 @@ export class ReferenceLedger {
           holding.units - holding.uses.filter((use) => use.sentAtMs <= atMs).reduce((sum, use) => sum + use.units, 0),
         pricePence: holding.pricePence,
         purchasedAt: holding.purchasedAt,
+        expiresAt: null,
       }));
     return { msisdn, unitsAvailable: boltOns.reduce((sum, boltOn) => sum + boltOn.unitsRemaining, 0), boltOns };
   }
@@ -353,6 +359,8 @@ export class ReferenceLedger {
       boltOnSalesPence: 0,
       paygPence: 0,
       recognisedBoltOnPence: 0,
+      breakagePence: 0,
+      adjustments: [] as never[],
     }));
     const byDate = new Map(days.map((day) => [day.date, day]));
     for (const holding of this.allHoldings()) {
@@ -367,7 +375,7 @@ export class ReferenceLedger {
       const chargeDay = byDate.get(dayOf(charge.sentAt));
       if (chargeDay && charge.status === 'CHARGED') chargeDay.paygPence += charge.pence;
     }
-    const totals: RevenueFigures = { boltOnSalesPence: 0, paygPence: 0, recognisedBoltOnPence: 0 };
+    const totals: RevenueFigures = { boltOnSalesPence: 0, paygPence: 0, recognisedBoltOnPence: 0, breakagePence: 0 };
     for (const day of days) {
       totals.boltOnSalesPence += day.boltOnSalesPence;
       totals.paygPence += day.paygPence;

@@ -62,6 +62,8 @@ export interface BoltOnPurchased {
     readonly units: number;
     readonly pricePence: number;
     readonly purchasedAt: string;
+    /** purchasedAt + validityDays x 24 h (docs/CONTRACT.md section 10); absent: the units never expire. */
+    readonly expiresAt?: string;
     readonly tariffVersion?: number;
   };
 }
@@ -101,12 +103,23 @@ export interface MessageRerated {
   };
 }
 
+/** Finance closed a month and every earlier one (docs/CONTRACT.md section 9): recorded on the finance stream. */
+export interface PeriodClosed {
+  readonly type: 'PeriodClosed';
+  readonly data: { readonly period: string; readonly closedAt: string };
+}
+
+/** Events of the finance stream. */
+export type FinanceEvent = PeriodClosed;
+export const FINANCE_STREAM = 'finance';
+export const periodClosedKey = (period: string): string => `period-closed:${period}`;
+
 export type MessageEvent = MessageCharged | MessageRecorded | MessageRejected;
 export type PurchaseEvent = BoltOnPurchased | BoltOnPurchaseRejected;
 /** Every event of a subscriber's stream. */
 export type LedgerEvent = MessageEvent | PurchaseEvent | MessageRerated;
 
-export const isMessageEvent = (event: LedgerEvent): event is MessageEvent =>
+export const isMessageEvent = (event: LedgerEvent | FinanceEvent): event is MessageEvent =>
   event.type === 'MessageCharged' || event.type === 'MessageRecorded' || event.type === 'MessageRejected';
 
 /** The outcome a first rating event gave its message. */

@@ -30,4 +30,4 @@ export type { DayDelta, ReratingChange, ReratingImpact } from './rating/rerating
 export { LISTED_CHANGES, addToImpact, noImpact } from './rating/rerating-impact.js';
 export { canonicalJson, fingerprintMessage, fingerprintPurchase, messageFacts } from './rating/fingerprint.js';
 export { recognisedPence } from './rating/revenue-recognition.js';
-export { allocateUnits } from './rating/bolt-on-allocation.js';
+export { allocateUnits, expiryOf, servesAt } from './rating/bolt-on-allocation.js';

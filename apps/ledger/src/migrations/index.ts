@@ -5,6 +5,7 @@ import {
 } from '@ledger/event-store';
 import { CreateCursorSecrets1700000001330 } from './create-cursor-secrets.migration.js';
 import { CreateIngestSafeguards1700000000300 } from './create-ingest-safeguards.migration.js';
+import { AddValidityAndPeriods1700000001900 } from './add-validity-and-periods.migration.js';
 import { CreateOutbox1700000000200 } from './create-outbox.migration.js';
 import { CreateReadModels1700000000100 } from './create-read-models.migration.js';
 import { ReadRatedFeedFromEventStore1700000001300 } from './read-rated-feed-from-event-store.migration.js';
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CreateTariffVersions1700000001500,
   CreateReratingRuns1700000001600,
   CreateRejectionReplays1700000001700,
+  AddValidityAndPeriods1700000001900,
 ];

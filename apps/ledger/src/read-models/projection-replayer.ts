@@ -1,4 +1,4 @@
-import type { LedgerEvent } from '@ledger/contracts';
+import type { FinanceEvent, LedgerEvent } from '@ledger/contracts';
 import type { PostgresEventStore } from '@ledger/event-store';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import type { Projection } from './projection.js';
@@ -33,7 +33,7 @@ export async function replayAll(
     }
     const recorded = page.map((stored) => ({
       globalPosition: stored.globalPosition,
-      event: { type: stored.type, data: stored.data } as LedgerEvent,
+      event: { type: stored.type, data: stored.data } as LedgerEvent | FinanceEvent,
     }));
     for (const projection of projections) await projection.apply(client, recorded);
     position = page[page.length - 1].globalPosition;

@@ -1,10 +1,10 @@
-import type { LedgerEvent } from '@ledger/contracts';
+import type { FinanceEvent, LedgerEvent } from '@ledger/contracts';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 
-/** A ledger event with its place in the log. */
+/** A ledger event (a subscriber's, or the finance stream's) with its place in the log. */
 export interface RecordedEvent {
   readonly globalPosition: bigint;
-  readonly event: LedgerEvent;
+  readonly event: LedgerEvent | FinanceEvent;
 }
 
 /**

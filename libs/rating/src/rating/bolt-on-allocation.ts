@@ -1,9 +1,23 @@
-import type { Allocation } from '@ledger/contracts';
+import { formatInstant, type Allocation } from '@ledger/contracts';
 import type { BoltOnHolding } from '../subscriber/subscriber.state.js';
 import { recognisedPence } from './revenue-recognition.js';
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** When a bolt-on bought at `purchasedAt` stops serving: purchasedAt + validityDays x 24 h; null without validity. */
+export function expiryOf(purchasedAt: string, validityDays: number | undefined): string | null {
+  if (validityDays === undefined) return null;
+  return formatInstant(Date.parse(purchasedAt) + validityDays * DAY_MS);
+}
+
+/** Whether the holding's units serve a message sent at `sentAt`: purchasedAt <= sentAt < expiresAt. */
+export function servesAt(holding: BoltOnHolding, sentAt: string): boolean {
+  const at = Date.parse(sentAt);
+  return Date.parse(holding.purchasedAt) <= at && (holding.expiresAt === null || at < Date.parse(holding.expiresAt));
+}
+
 /**
- * Units for a message sent at `sentAt`, taken from the bolt-ons bought by then, oldest first (ties: purchaseId),
+ * Units for a message sent at `sentAt`, taken from the bolt-ons bought by then and not yet expired, oldest first (ties: purchaseId),
  * spanning bolt-ons if need be; undefined when together they hold too few, so that none are taken.
  */
 export function allocateUnits(
@@ -12,7 +26,7 @@ export function allocateUnits(
   sentAt: string,
 ): Allocation[] | undefined {
   const usable = holdings
-    .filter((holding) => holding.unitsRemaining > 0 && Date.parse(holding.purchasedAt) <= Date.parse(sentAt))
+    .filter((holding) => holding.unitsRemaining > 0 && servesAt(holding, sentAt))
     .sort(oldestFirst);
   if (usable.reduce((sum, holding) => sum + holding.unitsRemaining, 0) < unitsNeeded) return undefined;
 

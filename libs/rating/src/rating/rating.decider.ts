@@ -14,7 +14,7 @@ import { RatingInvariantError, RatingRejectionError } from '../rating.errors.js'
 import type { SubscriberState } from '../subscriber/subscriber.state.js';
 import { boltOnOffer, hasMmsInterconnect, mmsRoamingAllowed, paygPrice } from '../tariff/tariff.lookups.js';
 import type { Tariff } from '../tariff/tariff.model.js';
-import { allocateUnits } from './bolt-on-allocation.js';
+import { allocateUnits, expiryOf } from './bolt-on-allocation.js';
 import { fingerprintMessage, fingerprintPurchase, messageFacts } from './fingerprint.js';
 
 /** What the ledger already holds under the command's idempotency key (messageId / purchaseId). */
@@ -83,10 +83,9 @@ function ratePurchase(purchase: BoltOnPurchase, tariff: Tariff): PurchaseEvent {
       data: { purchaseId, msisdn, boltOn, purchasedAt, reason: 'BOLT_ON_NOT_AVAILABLE' },
     };
   }
-  return {
-    type: 'BoltOnPurchased',
-    data: { purchaseId, msisdn, boltOn, units: offer.units, pricePence: offer.pricePence, purchasedAt },
-  };
+  const data = { purchaseId, msisdn, boltOn, units: offer.units, pricePence: offer.pricePence, purchasedAt };
+  const expiresAt = expiryOf(purchasedAt, offer.validityDays);
+  return { type: 'BoltOnPurchased', data: expiresAt === null ? data : { ...data, expiresAt } };
 }
 
 function rateMessage(sent: MessageSent, state: SubscriberState, tariff: Tariff): MessageEvent {

@@ -20,6 +20,7 @@ describe('subscriber state', () => {
         unitsRemaining: 400,
         pricePence: 1600,
         purchasedAt: '2003-04-01T08:00:00Z',
+        expiresAt: null,
       },
     ]);
   });

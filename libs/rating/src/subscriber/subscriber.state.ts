@@ -9,6 +9,8 @@ export interface BoltOnHolding {
   readonly unitsRemaining: number;
   readonly pricePence: number;
   readonly purchasedAt: string;
+  /** When its units stop serving (exclusive); null: never. */
+  readonly expiresAt: string | null;
 }
 
 /** The fold of one subscriber's stream: what the rules need to rate the next command. */
@@ -49,7 +51,15 @@ function holdingOf(state: SubscriberState, { data }: BoltOnPurchased): BoltOnHol
     );
   }
   const { purchaseId, boltOn, units, pricePence, purchasedAt } = data;
-  return { purchaseId, boltOn, units, unitsRemaining: units, pricePence, purchasedAt };
+  return {
+    purchaseId,
+    boltOn,
+    units,
+    unitsRemaining: units,
+    pricePence,
+    purchasedAt,
+    expiresAt: data.expiresAt ?? null,
+  };
 }
 
 function useUnits(state: SubscriberState, allocation: Allocation): SubscriberState {

@@ -10,6 +10,8 @@ export interface BoltOnOffer extends EffectivePeriod {
   readonly code: string;
   readonly pricePence: number;
   readonly units: number;
+  /** Days the units serve from purchase (docs/CONTRACT.md section 10); absent: never expires. */
+  readonly validityDays?: number;
 }
 
 export interface PaygPrice extends EffectivePeriod {

@@ -24,7 +24,18 @@ const tariffSchema = z
     version: z.string().min(1, 'must not be empty'),
     notes: z.union([z.string(), z.array(z.string())]).optional(),
     boltOns: z.array(
-      z.strictObject({ code: z.string().min(1).max(32), pricePence: pence, units: positiveUnits, ...period }),
+      z.strictObject({
+        code: z.string().min(1).max(32),
+        pricePence: pence,
+        units: positiveUnits,
+        validityDays: z
+          .number()
+          .int('must be a whole number of days')
+          .min(1, 'must be at least 1')
+          .max(36500, 'must be at most 36500 (100 years)')
+          .optional(),
+        ...period,
+      }),
     ),
     unitsPerMessage: z.strictObject({ SMS: positiveUnits, MMS: positiveUnits }),
     paygPrices: z.array(z.strictObject({ kind: z.enum(MESSAGE_KINDS), pricePence: pence, ...period })),
@@ -58,7 +69,17 @@ export function parseTariff(json: unknown): Tariff {
   const parsed = tariffSchema.safeParse(json);
   if (!parsed.success) throw new TariffError('INVALID_TARIFF', `invalid tariff: ${describeIssues(parsed.error)}`);
   const { version, boltOns, unitsPerMessage, paygPrices, mmsInterconnects, mmsRoamingCountries } = parsed.data;
-  return { version, boltOns, unitsPerMessage, paygPrices, mmsInterconnects, mmsRoamingCountries };
+  return {
+    version,
+    // An absent validityDays stays absent, so that a catalogue without it keeps its old shape.
+    boltOns: boltOns.map(({ validityDays, ...offer }) =>
+      validityDays === undefined ? offer : { ...offer, validityDays },
+    ),
+    unitsPerMessage,
+    paygPrices,
+    mmsInterconnects,
+    mmsRoamingCountries,
+  };
 }
 
 type Report = (path: (string | number)[], message: string) => void;

@@ -77,6 +77,7 @@ export function holding(options: Partial<BoltOnHolding> = {}): BoltOnHolding {
     boltOn: 'GBP3',
     pricePence: 300,
     purchasedAt: '2003-04-01T09:00:00Z',
+    expiresAt: null,
     units,
     unitsRemaining: units,
     ...options,

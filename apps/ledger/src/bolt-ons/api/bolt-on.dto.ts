@@ -45,6 +45,13 @@ export class PurchaseDto {
 
   @ApiProperty({ format: 'date-time', example: '2003-04-01T09:00:00Z' })
   purchasedAt!: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'purchasedAt + validityDays x 24 h when the catalogue entry has validityDays; absent: never expires.',
+    example: '2003-05-01T09:00:00Z',
+  })
+  expiresAt?: string;
 }
 
 /** One bolt-on of a subscriber, used up or not. */
@@ -66,13 +73,26 @@ export class BoltOnBalanceDto {
 
   @ApiProperty({ format: 'date-time', example: '2003-04-01T09:00:00Z' })
   purchasedAt!: string;
+
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'When its units stop serving messages (exclusive); null: never.',
+    example: '2003-05-01T09:00:00Z',
+  })
+  expiresAt!: string | null;
 }
 
 export class BalanceDto {
   @ApiProperty({ example: '447700900123' })
   msisdn!: string;
 
-  @ApiProperty({ type: 'integer', description: 'The sum of unitsRemaining over the bolt-ons.', example: 395 })
+  @ApiProperty({
+    type: 'integer',
+    description: 'The sum of unitsRemaining over the bolt-ons not expired (at `at`, or now).',
+    example: 395,
+  })
   unitsAvailable!: number;
 
   @ApiProperty({
@@ -150,6 +170,7 @@ export const BALANCE_EXAMPLE: BalanceDto = {
       unitsRemaining: 395,
       pricePence: 1600,
       purchasedAt: '2003-04-01T09:00:00Z',
+      expiresAt: null,
     },
     {
       purchaseId: 'R-0007',
@@ -158,6 +179,7 @@ export const BALANCE_EXAMPLE: BalanceDto = {
       unitsRemaining: 50,
       pricePence: 300,
       purchasedAt: '2003-04-05T18:30:00Z',
+      expiresAt: null,
     },
   ],
 };

@@ -58,6 +58,7 @@ export interface PurchaseView {
   units: number;
   pricePence: number;
   purchasedAt: string;
+  expiresAt?: string;
 }
 
 @Controller('v1/subscribers/:msisdn')
@@ -169,6 +170,7 @@ function answer(event: PurchaseEvent): PurchaseView {
       purchase: { purchaseId, msisdn, boltOn, purchasedAt },
     });
   }
-  const { purchaseId, msisdn, boltOn, units, pricePence, purchasedAt } = event.data;
-  return { purchaseId, msisdn, boltOn, units, pricePence, purchasedAt };
+  const { purchaseId, msisdn, boltOn, units, pricePence, purchasedAt, expiresAt } = event.data;
+  const view = { purchaseId, msisdn, boltOn, units, pricePence, purchasedAt };
+  return expiresAt === undefined ? view : { ...view, expiresAt };
 }

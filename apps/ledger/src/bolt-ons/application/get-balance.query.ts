@@ -11,6 +11,8 @@ export interface BoltOnBalance {
   unitsRemaining: number;
   pricePence: number;
   purchasedAt: string;
+  /** When its units stop serving (exclusive); null: never. */
+  expiresAt: string | null;
 }
 
 export interface Balance {
@@ -36,6 +38,11 @@ export class GetBalanceHandler implements IQueryHandler<GetBalanceQuery> {
   async execute({ msisdn, at }: GetBalanceQuery): Promise<Balance> {
     const rows = at === null ? await boltOnsNow(this.pool, msisdn) : await boltOnsAsAt(this.pool, msisdn, at);
     const boltOns = rows.map(holdingOf);
-    return { msisdn, unitsAvailable: boltOns.reduce((sum, boltOn) => sum + boltOn.unitsRemaining, 0), boltOns };
+    // Expired units are listed but serve nothing, so they are not available (docs/CONTRACT.md section 10).
+    const instant = at === null ? Date.now() : Date.parse(at);
+    const unitsAvailable = boltOns
+      .filter((boltOn) => boltOn.expiresAt === null || instant < Date.parse(boltOn.expiresAt))
+      .reduce((sum, boltOn) => sum + boltOn.unitsRemaining, 0);
+    return { msisdn, unitsAvailable, boltOns };
   }
 }

@@ -11,6 +11,7 @@ export interface BoltOnRow {
   units_remaining: number;
   price_pence: number;
   purchased_at: Date;
+  expires_at: Date | null;
 }
 
 export function holdingOf(row: Omit<BoltOnRow, 'msisdn'>): BoltOnHolding {
@@ -21,6 +22,7 @@ export function holdingOf(row: Omit<BoltOnRow, 'msisdn'>): BoltOnHolding {
     unitsRemaining: row.units_remaining,
     pricePence: row.price_pence,
     purchasedAt: formatInstant(row.purchased_at),
+    expiresAt: row.expires_at === null ? null : formatInstant(row.expires_at),
   };
 }
 
@@ -28,7 +30,7 @@ export function holdingOf(row: Omit<BoltOnRow, 'msisdn'>): BoltOnHolding {
 export async function holdingsWithUnitsLeft(client: PoolClient, msisdns: readonly string[]): Promise<BoltOnRow[]> {
   const result = await client.query<BoltOnRow>({
     name: 'subscriber-holdings',
-    text: `SELECT msisdn, purchase_id, bolt_on, units, units_remaining, price_pence, purchased_at FROM bolt_ons
+    text: `SELECT msisdn, purchase_id, bolt_on, units, units_remaining, price_pence, purchased_at, expires_at FROM bolt_ons
            WHERE msisdn = ANY($1::text[]) AND units_remaining > 0
            ORDER BY purchased_at, purchase_id`,
     values: [msisdns],
@@ -40,7 +42,7 @@ export async function holdingsWithUnitsLeft(client: PoolClient, msisdns: readonl
 export async function boltOnsNow(pool: Pool, msisdn: string): Promise<Omit<BoltOnRow, 'msisdn'>[]> {
   const result = await pool.query<Omit<BoltOnRow, 'msisdn'>>({
     name: 'balance-now',
-    text: `SELECT purchase_id, bolt_on, units, units_remaining, price_pence, purchased_at FROM bolt_ons
+    text: `SELECT purchase_id, bolt_on, units, units_remaining, price_pence, purchased_at, expires_at FROM bolt_ons
            WHERE msisdn = $1 ORDER BY purchased_at, purchase_id`,
     values: [msisdn],
   });
@@ -51,7 +53,7 @@ export async function boltOnsNow(pool: Pool, msisdn: string): Promise<Omit<BoltO
 export async function boltOnsAsAt(pool: Pool, msisdn: string, at: string): Promise<Omit<BoltOnRow, 'msisdn'>[]> {
   const result = await pool.query<Omit<BoltOnRow, 'msisdn'>>({
     name: 'balance-as-at',
-    text: `SELECT b.purchase_id, b.bolt_on, b.units, b.price_pence, b.purchased_at,
+    text: `SELECT b.purchase_id, b.bolt_on, b.units, b.price_pence, b.purchased_at, b.expires_at,
                   b.units - COALESCE((SELECT sum(a.units) FROM allocations a
                                       WHERE a.purchase_id = b.purchase_id AND a.sent_at <= $2), 0)::int AS units_remaining
            FROM bolt_ons b

@@ -21,3 +21,12 @@ export async function createBoltOnsTable(runner: SchemaRunner): Promise<void> {
 export async function dropBoltOnsTable(runner: SchemaRunner): Promise<void> {
   await runner.query('DROP TABLE bolt_ons');
 }
+
+/** When a bolt-on's units stop serving (docs/CONTRACT.md section 10); null: never (AddValidityAndPeriods1700000001900). */
+export async function addBoltOnExpiry(runner: SchemaRunner): Promise<void> {
+  await runner.query('ALTER TABLE bolt_ons ADD COLUMN expires_at timestamptz');
+}
+
+export async function dropBoltOnExpiry(runner: SchemaRunner): Promise<void> {
+  await runner.query('ALTER TABLE bolt_ons DROP COLUMN expires_at');
+}

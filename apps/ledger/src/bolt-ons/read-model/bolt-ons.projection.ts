@@ -17,10 +17,10 @@ export class BoltOnsProjection implements Projection {
     if (purchases.length > 0) {
       await client.query({
         name: 'bolt-ons-insert',
-        text: `INSERT INTO bolt_ons (purchase_id, msisdn, bolt_on, units, units_remaining, price_pence, purchased_at, global_position)
-               SELECT p, m, b, u, u, pp, at, g
-               FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::timestamptz[], $7::bigint[])
-                 AS t(p, m, b, u, pp, at, g)`,
+        text: `INSERT INTO bolt_ons (purchase_id, msisdn, bolt_on, units, units_remaining, price_pence, purchased_at, expires_at, global_position)
+               SELECT p, m, b, u, u, pp, at, ex, g
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::bigint[])
+                 AS t(p, m, b, u, pp, at, ex, g)`,
         values: [
           purchases.map((purchase) => purchase.purchaseId),
           purchases.map((purchase) => purchase.msisdn),
@@ -28,6 +28,7 @@ export class BoltOnsProjection implements Projection {
           purchases.map((purchase) => purchase.units),
           purchases.map((purchase) => purchase.pricePence),
           purchases.map((purchase) => purchase.purchasedAt),
+          purchases.map((purchase) => purchase.expiresAt ?? null),
           purchases.map((purchase) => purchase.globalPosition.toString()),
         ],
       });

@@ -27,12 +27,22 @@ export class ApiError extends Error {
 }
 
 /** GETs a path and answers its JSON body; any answer but 2xx becomes an ApiError with the server's message. */
-export async function getJson(path, key) {
+export function getJson(path, key) {
+  return callJson('GET', path, key);
+}
+
+/** POSTs an empty JSON body to a path and answers its JSON body, as getJson does. */
+export function postJson(path, key) {
+  return callJson('POST', path, key);
+}
+
+async function callJson(method, path, key) {
   const headers = { Accept: 'application/json' };
   if (key) headers.Authorization = `Bearer ${key}`;
+  if (method === 'POST') headers['Content-Type'] = 'application/json';
   let response;
   try {
-    response = await fetch(path, { headers, cache: 'no-store' });
+    response = await fetch(path, { method, headers, cache: 'no-store', body: method === 'POST' ? '{}' : undefined });
   } catch (error) {
     throw new ApiError(0, error instanceof Error ? error.message : String(error));
   }

@@ -2,6 +2,7 @@
 import { ApiError, getJson } from './api.js';
 import { clearChart, groupedBarChart, lineChart } from './charts.js';
 import { formatCount, formatInstant, formatPence, formatPenceTick, longDate, shortDate } from './format.js';
+import { wirePeriods } from './periods.js';
 import { wireReratings } from './reratings.js';
 
 const KEY_STORAGE = 'message-ledger.api-key';
@@ -10,6 +11,7 @@ const REVENUE_SERIES = [
   { key: 'boltOnSalesPence', label: 'Bolt-on sales', className: 'series-sales' },
   { key: 'paygPence', label: 'Pay-as-you-go', className: 'series-payg' },
   { key: 'recognisedBoltOnPence', label: 'Recognised bolt-on revenue', className: 'series-recognised' },
+  { key: 'breakagePence', label: 'Breakage', className: 'series-breakage' },
 ];
 const DEFERRED_SERIE = { key: 'deferredPence', label: 'Deferred', className: 'series-deferred' };
 const TRAFFIC_SERIES = [
@@ -34,6 +36,7 @@ const ui = {
     boltOnSalesPence: byId('total-bolt-on-sales'),
     paygPence: byId('total-payg'),
     recognisedBoltOnPence: byId('total-recognised'),
+    breakagePence: byId('total-breakage'),
   },
   deferred: byId('deferred'),
   deferredLabel: byId('deferred-label'),
@@ -125,7 +128,8 @@ function deferredByDay(revenue) {
   let balance = revenue.deferredPence;
   for (let index = revenue.days.length - 1; index >= 0; index -= 1) {
     deferred[index] = balance;
-    balance -= revenue.days[index].boltOnSalesPence - revenue.days[index].recognisedBoltOnPence;
+    const day = revenue.days[index];
+    balance -= day.boltOnSalesPence - day.recognisedBoltOnPence - day.breakagePence;
   }
   return deferred;
 }
@@ -332,4 +336,5 @@ ui.subscriberForm.addEventListener('submit', (event) => {
   run(lookUp, ui.subscriberError, 'subscriberState', ui.lookUp);
 });
 wireReratings(currentKey);
+wirePeriods(currentKey);
 if (ui.key.value) loadFigures();

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Charge } from '@ledger/app/charges/read-model/charge.js';
 import type { InterconnectTraffic } from '../application/get-interconnect.query.js';
 import type { Revenue } from '../application/get-revenue.query.js';
+import type { PeriodView } from '../application/periods.js';
 import { toCsv } from '../csv.js';
 
 export type ResponseFormat = 'json' | 'csv';
@@ -20,21 +21,81 @@ export function csvReply(response: Response, filename: string, csv: string): str
 }
 
 /**
- * One row per day, then a `total` row. deferredPence is a balance, not a flow, so it is a column that shows it as
- * at the end of each row's day; on the total row, as at the end of the range (the JSON deferredPence), not a sum.
+ * One row per day, each followed by one `adjustment` row per closed month adjusted on it (already in the day's
+ * figures), then a `total` row. deferredPence is a balance, not a flow, so it is a column that shows it as at the end
+ * of each day; on the total row, as at the end of the range (the JSON deferredPence), not a sum; empty on adjustments.
  */
 export function revenueCsv(revenue: Revenue): string {
   const { totals } = revenue;
   return toCsv([
-    ['date', 'boltOnSalesPence', 'paygPence', 'recognisedBoltOnPence', 'deferredPence'],
-    ...revenue.days.map((day) => [
-      day.date,
-      day.boltOnSalesPence,
-      day.paygPence,
-      day.recognisedBoltOnPence,
-      day.deferredPence,
+    [
+      'date',
+      'row',
+      'period',
+      'boltOnSalesPence',
+      'paygPence',
+      'recognisedBoltOnPence',
+      'breakagePence',
+      'deferredPence',
+    ],
+    ...revenue.days.flatMap((day) => [
+      [
+        day.date,
+        'day',
+        day.date.slice(0, 7),
+        day.boltOnSalesPence,
+        day.paygPence,
+        day.recognisedBoltOnPence,
+        day.breakagePence,
+        day.deferredPence,
+      ],
+      ...day.adjustments.map((adjustment) => [
+        day.date,
+        'adjustment',
+        adjustment.period,
+        adjustment.boltOnSalesPence,
+        adjustment.paygPence,
+        adjustment.recognisedBoltOnPence,
+        adjustment.breakagePence,
+        null,
+      ]),
     ]),
-    ['total', totals.boltOnSalesPence, totals.paygPence, totals.recognisedBoltOnPence, revenue.deferredPence],
+    [
+      'total',
+      'total',
+      null,
+      totals.boltOnSalesPence,
+      totals.paygPence,
+      totals.recognisedBoltOnPence,
+      totals.breakagePence,
+      revenue.deferredPence,
+    ],
+  ]);
+}
+
+/** One row per accounting period, oldest first, with its status and totals (docs/CONTRACT.md section 9). */
+export function periodsCsv(periods: readonly PeriodView[]): string {
+  return toCsv([
+    [
+      'period',
+      'status',
+      'closedAt',
+      'boltOnSalesPence',
+      'paygPence',
+      'recognisedBoltOnPence',
+      'breakagePence',
+      'deferredPence',
+    ],
+    ...periods.map(({ period, status, closedAt, totals }) => [
+      period,
+      status,
+      closedAt,
+      totals.boltOnSalesPence,
+      totals.paygPence,
+      totals.recognisedBoltOnPence,
+      totals.breakagePence,
+      totals.deferredPence,
+    ]),
   ]);
 }
 

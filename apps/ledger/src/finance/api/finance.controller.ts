@@ -1,6 +1,6 @@
-import { Controller, Get, Inject, Param, Query as QueryParams, Req, Res } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query as QueryParams, Req, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AllowRoles } from '@ledger/app/platform/http/api-key.guard.js';
@@ -19,8 +19,10 @@ import {
 import { GetInterconnectMessagesQuery } from '../application/get-interconnect-messages.query.js';
 import { GetInterconnectQuery, PARTNER_NETWORKS } from '../application/get-interconnect.query.js';
 import { GetRevenueQuery } from '../application/get-revenue.query.js';
+import { ClosePeriodCommand, GetPeriodsQuery } from '../application/periods.js';
+import { isPeriod, nextPeriod, startOfPeriod } from '../domain/postings.js';
 import { checkDateRange, dateRangeShape, utcDateSchema } from '@ledger/app/platform/http/utc-days.js';
-import { csvReply, interconnectCsv, interconnectMessagesCsv, revenueCsv, wantsCsv } from './finance-csv.js';
+import { csvReply, interconnectCsv, interconnectMessagesCsv, periodsCsv, revenueCsv, wantsCsv } from './finance-csv.js';
 import {
   INTERCONNECT_CSV_EXAMPLE,
   INTERCONNECT_EXAMPLE,
@@ -29,7 +31,12 @@ import {
   InterconnectDto,
   REVENUE_CSV_EXAMPLE,
   REVENUE_EXAMPLE,
+  PERIODS_CSV_EXAMPLE,
+  PERIODS_EXAMPLE,
+  PeriodDto,
+  PeriodsDto,
   RevenueDto,
+  revenueDayView,
 } from './finance.dto.js';
 
 const format = z.enum(['json', 'csv']).optional();
@@ -47,6 +54,12 @@ const messagesParams = z
   })
   .strict();
 const partnerNetwork = z.enum(PARTNER_NETWORKS);
+const periodsParams = z.object({ format }).strict();
+// Only a month that has ended can be closed: its days can no longer gain figures of their own.
+const periodParam = z
+  .string()
+  .refine(isPeriod, { error: 'must be a month written YYYY-MM, e.g. 2003-04', abort: true })
+  .refine((period) => Date.parse(startOfPeriod(nextPeriod(period))) <= Date.now(), 'has not ended yet');
 
 /** docs/CONTRACT.md sections 4 and 5 for the finance team: JSON, or CSV on `Accept: text/csv` or `?format=csv`. */
 @Controller('v1/finance')
@@ -57,15 +70,17 @@ const partnerNetwork = z.enum(PARTNER_NETWORKS);
 export class FinanceController {
   constructor(
     private readonly queries: QueryBus,
+    private readonly commands: CommandBus,
     @Inject(CURSOR_CODEC) private readonly cursors: CursorCodec,
   ) {}
 
   @Get('revenue')
   @ApiOperation({
-    summary: 'Revenue per UTC day: bolt-on sales, PAYG, recognised bolt-on revenue, and deferred revenue',
+    summary: 'Revenue per UTC day: bolt-on sales, PAYG, recognised bolt-on revenue, breakage, and deferred revenue',
     description:
-      'Roles: finance, admin. docs/CONTRACT.md section 4. deferredPence is as at the end of `to`; in CSV, each day carries its ' +
-      'own deferred balance and a final total row.',
+      'Roles: finance, admin. docs/CONTRACT.md sections 4, 9 and 10, as posted: a change to a closed month is on the first day ' +
+      'of the earliest open month, listed in its adjustments. deferredPence is as at the end of `to`; in CSV, each day carries ' +
+      'its own deferred balance, one row per adjustment follows its day, and a final total row.',
   })
   @ApiDateRangeQueries()
   @ApiJsonOrCsvOkResponse({
@@ -85,15 +100,63 @@ export class FinanceController {
     const revenue = await this.queries.execute(new GetRevenueQuery(from, to));
     if (wantsCsv(request, format)) return csvReply(response, `revenue-${from}-${to}.csv`, revenueCsv(revenue));
     return {
-      days: revenue.days.map(({ date, boltOnSalesPence, paygPence, recognisedBoltOnPence }) => ({
-        date,
-        boltOnSalesPence,
-        paygPence,
-        recognisedBoltOnPence,
-      })),
+      days: revenue.days.map(revenueDayView),
       totals: revenue.totals,
       deferredPence: revenue.deferredPence,
     };
+  }
+
+  @Get('periods')
+  @ApiOperation({
+    summary: 'Accounting periods: every month with activity, open or closed, with its totals',
+    description:
+      'Roles: finance, admin. docs/CONTRACT.md section 9. A closed month is final: its totals are as they stood at close; ' +
+      'later changes to it are prior-period adjustments on the first day of the earliest open month.',
+  })
+  @ApiQuery({
+    name: 'format',
+    required: false,
+    enum: ['json', 'csv'],
+    description: 'csv: the same as Accept: text/csv.',
+  })
+  @ApiJsonOrCsvOkResponse({
+    description: 'Every month with activity, oldest first.',
+    type: PeriodsDto,
+    example: PERIODS_EXAMPLE,
+    csvExample: PERIODS_CSV_EXAMPLE,
+  })
+  @ApiInvalidRequestResponse('invalid query parameters: format: Invalid option: expected one of "json"|"csv"')
+  async periods(
+    @QueryParams() params: Record<string, unknown>,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<PeriodsDto | string> {
+    const { format } = parseRequest(periodsParams, params, 'query parameters');
+    response.vary('Accept');
+    const periods = await this.queries.execute(new GetPeriodsQuery());
+    if (wantsCsv(request, format)) return csvReply(response, 'periods.csv', periodsCsv(periods));
+    return { periods };
+  }
+
+  @Post('periods/:period/close')
+  @AllowRoles([])
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Close a month and every earlier open one (admin)',
+    description:
+      'Roles: admin. docs/CONTRACT.md section 9. Final; closing a closed month again changes nothing and answers the same. ' +
+      'A month that has not ended, or that is not YYYY-MM, is refused with 400.',
+  })
+  @ApiParam({ name: 'period', description: 'A UTC calendar month, YYYY-MM, that has ended.', example: '2003-04' })
+  @ApiOkResponse({
+    description: 'The month as it stands closed.',
+    type: PeriodDto,
+    example: PERIODS_EXAMPLE.periods[0],
+  })
+  @ApiInvalidRequestResponse('invalid period: has not ended yet')
+  async closePeriod(@Param('period') periodText: string): Promise<PeriodDto> {
+    const period = parseRequest(periodParam, periodText, 'period');
+    return this.commands.execute(new ClosePeriodCommand(period));
   }
 
   @Get('interconnect')

@@ -1,9 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { HOME_NETWORK, NETWORKS, type MessageKind, type Network } from '@ledger/contracts';
+import { HOME_NETWORK, NETWORKS, type Network } from '@ledger/contracts';
 import type { Pool } from '@ledger/app/platform/database/database.js';
 import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
-import { endOfDay, startOfDay } from '@ledger/app/platform/http/utc-days.js';
 import { toSafeInteger } from './sql-numbers.js';
 
 /** Every network but the home one, in the order of docs/CONTRACT.md section 2. */
@@ -27,19 +26,18 @@ export class GetInterconnectQuery extends Query<InterconnectTraffic[]> {
   }
 }
 
-const COUNTERS = {
-  CHARGED: { SMS: 'outboundSms', MMS: 'outboundMms' },
-  RECORDED: { SMS: 'inboundSms', MMS: 'inboundMms' },
-} as const;
-
 interface TrafficRow {
   network: Network;
-  status: 'CHARGED' | 'RECORDED';
-  kind: MessageKind;
-  messages: string;
+  outbound_sms: string;
+  outbound_mms: string;
+  inbound_sms: string;
+  inbound_mms: string;
 }
 
-/** Outbound is what was CHARGED, inbound what was RECORDED; rejected messages are not traffic (docs/CONTRACT.md section 4). */
+/**
+ * Outbound is what was CHARGED, inbound what was RECORDED; rejected messages are not traffic (docs/CONTRACT.md
+ * section 4). Counted on the day each was posted: a message of a closed month counts where it was adjusted (section 9).
+ */
 @QueryHandler(GetInterconnectQuery)
 export class GetInterconnectHandler implements IQueryHandler<GetInterconnectQuery> {
   constructor(@Inject(API_PG_POOL) private readonly pool: Pool) {}
@@ -47,10 +45,12 @@ export class GetInterconnectHandler implements IQueryHandler<GetInterconnectQuer
   async execute({ from, to }: GetInterconnectQuery): Promise<InterconnectTraffic[]> {
     const result = await this.pool.query<TrafficRow>({
       name: 'finance-interconnect',
-      text: `SELECT partner_network AS network, status, kind, count(*) AS messages FROM charges
-             WHERE sent_at >= $1 AND sent_at < $2 AND partner_network IS NOT NULL AND status IN ('CHARGED', 'RECORDED')
-             GROUP BY partner_network, status, kind`,
-      values: [startOfDay(from), endOfDay(to)],
+      text: `SELECT network, sum(outbound_sms) AS outbound_sms, sum(outbound_mms) AS outbound_mms,
+                    sum(inbound_sms) AS inbound_sms, sum(inbound_mms) AS inbound_mms
+             FROM finance_postings
+             WHERE posting_day >= $1::date AND posting_day <= $2::date AND network IS NOT NULL
+             GROUP BY network`,
+      values: [from, to],
     });
     const traffic = new Map(
       PARTNER_NETWORKS.map((network) => [
@@ -60,7 +60,11 @@ export class GetInterconnectHandler implements IQueryHandler<GetInterconnectQuer
     );
     for (const row of result.rows) {
       const counts = traffic.get(row.network);
-      if (counts) counts[COUNTERS[row.status][row.kind]] = toSafeInteger(row.messages, 'message count');
+      if (!counts) continue;
+      counts.outboundSms = toSafeInteger(row.outbound_sms, 'message count');
+      counts.outboundMms = toSafeInteger(row.outbound_mms, 'message count');
+      counts.inboundSms = toSafeInteger(row.inbound_sms, 'message count');
+      counts.inboundMms = toSafeInteger(row.inbound_mms, 'message count');
     }
     return [...traffic.values()];
   }

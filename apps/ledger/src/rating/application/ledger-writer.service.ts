@@ -11,6 +11,7 @@ import {
   type RatingCommand,
 } from '@ledger/rating';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import { holdPeriodsOpen } from '@ledger/app/platform/database/period-lock.js';
 import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
 import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
@@ -46,6 +47,8 @@ export class LedgerWriter {
     requests: readonly RatingRequest[],
     { keepRejections = true }: { keepRejections?: boolean } = {},
   ): Promise<Decision[]> {
+    // Before the append: the finance projection must see every close recorded before these events.
+    await holdPeriodsOpen(client);
     const commands = requests.map(({ command }) => command);
     const priors = await this.priorsOf(client, commands);
     const streams = await this.subscribers.load(client, [...new Set(commands.map(subscriberOf))]);

@@ -5,6 +5,7 @@ import { PostgresEventStore, type NewEvent } from '@ledger/event-store';
 import { RatingRejectionError, rerate } from '@ledger/rating';
 import { inTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { holdPeriodsOpen } from '@ledger/app/platform/database/period-lock.js';
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
 import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
 import { TariffVersions, type TariffVersion } from '@ledger/app/rating/tariff/tariff-versions.js';
@@ -105,6 +106,8 @@ export class ReratingService {
     tariff: TariffVersion,
     batch: readonly string[],
   ): Promise<void> {
+    // Before the append: the finance projection must see every close recorded before these events.
+    await holdPeriodsOpen(client);
     // The run's row serialises instances applying the same run; what is done is skipped.
     const locked = (await this.runs.find(client, run.runId, true))!;
     const todo = batch.filter((msisdn) => locked.appliedThrough === null || msisdn > locked.appliedThrough);
