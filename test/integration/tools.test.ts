@@ -68,7 +68,7 @@ describe('the command-line tools', () => {
     expect(verify.status).toBe(0);
     const rebuild = run('ledger/src/cli/ledger-cli.js', ['rebuild']);
     expect(rebuild.status).toBe(0);
-    expect(rebuild.stdout).toMatch(/rebuilt bolt-ons, charges from \d+ events/);
+    expect(rebuild.stdout).toMatch(/rebuilt bolt-ons, charges, finance from \d+ events/);
     expect(run('ledger/src/cli/ledger-cli.js', ['verify']).status).toBe(0);
   });
 
