@@ -87,6 +87,8 @@ describe('the API refuses bad input clearly and never answers 500', () => {
           unitsRemaining: 400,
           pricePence: 1600,
           purchasedAt: '2003-04-01T09:00:00Z',
+          // The default catalogue's bolt-ons never expire (docs/CONTRACT.md section 10).
+          expiresAt: null,
         },
       ],
     });
