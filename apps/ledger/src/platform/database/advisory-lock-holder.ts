@@ -34,7 +34,7 @@ export class AdvisoryLockHolder {
       }
     }
     const client = await this.pool.connect();
-    // A checked-out client has no error listener of the pool's: a dropped connection would throw.
+    // The lock's connection may drop at any time; on a pool that gives its clients no listener, that would throw.
     const ignoreLoss = (): void => undefined;
     client.on('error', ignoreLoss);
     try {
