@@ -437,6 +437,62 @@ describe('the finance dashboard', () => {
       await page.waitForSelector('body[data-reratings-state="error"]');
       expect(await page.textContent('#reratings-error .error-title')).toContain('403');
     });
+
+    it('lists the accounting periods as the API does, and closes a month and every earlier one with an admin key', async () => {
+      type Period = { period: string; status: string; closedAt: string | null; totals: Record<string, number> };
+      const finance = apiClient(ledger.url, KEYS.finance);
+      const periods = async () => ((await finance.get('/v1/finance/periods')).body as { periods: Period[] }).periods;
+      const statuses = async () => Object.fromEntries((await periods()).map(({ period, status }) => [period, status]));
+      const shown = (list: Period[]) =>
+        list.map(({ period, status, closedAt, totals }) => [
+          period,
+          status,
+          closedAt ? instant(closedAt) : '—',
+          ...['boltOnSalesPence', 'paygPence', 'recognisedBoltOnPence', 'breakagePence', 'deferredPence'].map((total) =>
+            pounds(totals[total]),
+          ),
+          status === 'OPEN' ? `Close ${period}` : '',
+        ]);
+      const allOpen = { '2003-04': 'OPEN', '2003-05': 'OPEN', '2003-06': 'OPEN', '2003-07': 'OPEN' };
+      expect(await statuses()).toEqual(allOpen);
+      const before = await periods();
+      expect(before[0].totals.boltOnSalesPence).toBe(500);
+
+      await page.fill('#api-key', KEYS.finance);
+      await page.click('#list-periods');
+      await page.waitForSelector('body[data-periods-state="ready"]');
+      expect(await tableRows(page, '#periods-table')).toEqual(shown(before));
+      expect(await page.textContent('#periods-status')).toBe('4 months with activity, 0 closed.');
+
+      // A finance key may read the periods but not close one: the panel says so, and nothing closes.
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.click('button.close-period[data-period="2003-05"]');
+      await page.waitForSelector('body[data-periods-state="error"]');
+      expect(await page.getAttribute('#periods-error', 'data-status')).toBe('403');
+      expect(await page.isEnabled('button.close-period[data-period="2003-05"]')).toBe(true);
+
+      // Dismissing the confirmation closes nothing.
+      await page.fill('#api-key', KEYS.admin);
+      let asked = '';
+      page.once('dialog', (dialog) => {
+        asked = dialog.message();
+        void dialog.dismiss();
+      });
+      await page.click('button.close-period[data-period="2003-05"]');
+      await eventually(() => Promise.resolve(expect(asked).toContain('Close 2003-05 and every earlier open month')));
+      expect(await statuses()).toEqual(allOpen);
+
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.click('button.close-period[data-period="2003-05"]');
+      await page.waitForSelector('#periods-table tr[data-period="2003-05"][data-status="CLOSED"]');
+      await page.waitForSelector('body[data-periods-state="ready"]');
+      expect(await statuses()).toEqual({ ...allOpen, '2003-04': 'CLOSED', '2003-05': 'CLOSED' });
+      const after = await periods();
+      expect(await tableRows(page, '#periods-table')).toEqual(shown(after));
+      expect(await page.isHidden('#periods-error')).toBe(true);
+      expect(await page.textContent('#periods-status')).toBe('4 months with activity, 2 closed.');
+      expect(await page.locator('button.close-period').count()).toBe(2);
+    });
   });
 });
 

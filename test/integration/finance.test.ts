@@ -1,15 +1,6 @@
 import { TOPICS } from '@ledger/contracts';
-import {
-  apiClient,
-  eventually,
-  isolatedEnvironment,
-  KEYS,
-  messageSent,
-  startLedger,
-  upstream,
-  type RunningLedger,
-  type Upstream,
-} from '../support/ledger-harness.js';
+import { mms as media, o2, on, sms, startFinanceLedger, type FinanceLedger } from '../support/finance-ledger.js';
+import { apiClient, eventually, isolatedEnvironment, KEYS } from '../support/ledger-harness.js';
 
 /**
  * One small world, fed once, with every figure worked out by hand below. Each scenario has subscribers and
@@ -33,15 +24,6 @@ const O2_USER = '447700920004';
 const VODAFONE_USER = '447800920005';
 const THREE_USER = '447900920006';
 const ORANGE_USER = '447800920007';
-
-const o2 = (msisdn: string) => ({ msisdn, network: 'O2-UK' });
-const on = (network: string, msisdn = '447800929999') => ({ msisdn, network });
-const mms = { mms: { sizeBytes: 30_500, content: ['image', 'text'] } };
-
-const sms = (messageId: string, sentAt: string, sender: object, recipient: object) =>
-  messageSent({ messageId, kind: 'SMS', sentAt, sender, recipient });
-const media = (messageId: string, sentAt: string, sender: object, recipient: object) =>
-  messageSent({ messageId, kind: 'MMS', sentAt, sender, recipient, ...mms });
 
 const payg = [
   sms('FIN-PAYG-1', '2003-03-31T12:00:00Z', o2(PAYG), o2('447700929999')),
@@ -105,32 +87,21 @@ const network = (name: string, outboundSms: number, outboundMms: number, inbound
 
 describe('finance reports', () => {
   const environment = isolatedEnvironment('finance');
-  let ledger: RunningLedger;
-  let feed: Upstream;
-  const api = () => apiClient(ledger.url, KEYS.finance);
+  let world: FinanceLedger;
+  const api = () => world.finance;
 
   beforeAll(async () => {
-    ledger = await startLedger(environment);
-    feed = await upstream();
-    const retail = apiClient(ledger.url, KEYS.retail);
-    const purchases: [string, Record<string, string>, number][] = [
+    world = await startFinanceLedger(environment);
+    const purchases: Parameters<FinanceLedger['buy']>[] = [
       [PAYG, { purchaseId: 'FIN-P-REFUSED', boltOn: 'GBP3', purchasedAt: '2003-03-31T09:00:00Z' }, 422],
       [GBP9_BUYER, { purchaseId: 'FIN-P-GBP9', boltOn: 'GBP9', purchasedAt: '2003-04-11T00:30:00+02:00' }, 201],
       [GBP7_BUYER, { purchaseId: 'FIN-P-GBP7', boltOn: 'GBP7', purchasedAt: '2003-04-20T09:00:00Z' }, 201],
     ];
     // Purchases first, through the synchronous API, so that every message finds its bolt-on recorded.
-    for (const [msisdn, body, status] of purchases) {
-      expect((await retail.post(`/v1/subscribers/${msisdn}/bolt-ons`, body)).status).toBe(status);
-    }
-    await feed.send(
-      environment.topic(TOPICS.messageSent),
-      allMessages.map((message) => ({
-        key: (message.sender as { msisdn: string }).msisdn,
-        value: JSON.stringify(message),
-      })),
-    );
+    for (const purchase of purchases) await world.buy(...purchase);
+    await world.publish(allMessages);
     await eventually(async () => {
-      const { body } = await apiClient(ledger.url).get('/v1/ingest');
+      const { body } = await world.admin.get('/v1/ingest');
       const messageTopic = body.partitions.filter(
         (p: { topic: string }) => p.topic === environment.topic(TOPICS.messageSent),
       );
@@ -141,8 +112,7 @@ describe('finance reports', () => {
   });
 
   afterAll(async () => {
-    await feed?.close();
-    await ledger?.close();
+    await world?.close();
   });
 
   describe('revenue', () => {
@@ -279,7 +249,7 @@ describe('finance reports', () => {
 
   describe('CSV', () => {
     const csv = async (path: string, headers: Record<string, string> = {}) => {
-      const response = await fetch(ledger.url + path, {
+      const response = await fetch(world.url + path, {
         headers: { authorization: `Bearer ${KEYS.finance}`, ...headers },
       });
       return {
@@ -399,16 +369,16 @@ describe('finance reports', () => {
 
     it('refuses calls without a key or with an unknown one (401), and the retail role (403)', async () => {
       for (const path of paths) {
-        expect((await apiClient(ledger.url, null).get(path)).status).toBe(401);
-        expect((await apiClient(ledger.url, 'not-a-key-at-all').get(path)).status).toBe(401);
-        expect((await apiClient(ledger.url, KEYS.retail).get(path)).status).toBe(403);
+        expect((await apiClient(world.url, null).get(path)).status).toBe(401);
+        expect((await apiClient(world.url, 'not-a-key-at-all').get(path)).status).toBe(401);
+        expect((await apiClient(world.url, KEYS.retail).get(path)).status).toBe(403);
       }
     });
 
     it('lets the finance and admin roles in', async () => {
       for (const path of paths) {
-        expect((await apiClient(ledger.url, KEYS.finance).get(path)).status).toBe(200);
-        expect((await apiClient(ledger.url, KEYS.admin).get(path)).status).toBe(200);
+        expect((await apiClient(world.url, KEYS.finance).get(path)).status).toBe(200);
+        expect((await apiClient(world.url, KEYS.admin).get(path)).status).toBe(200);
       }
     });
   });

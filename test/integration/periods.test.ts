@@ -1,21 +1,19 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { TOPICS } from '@ledger/contracts';
 import { PostgresEventStore } from '@ledger/event-store';
 import { DEFAULT_TARIFF_FILE } from '@ledger/rating';
 import { READ_MODEL_PROJECTIONS } from '@ledger/app/read-model-projections.js';
 import { rebuildReadModels, verifyReadModels } from '@ledger/app/read-models/read-model-maintenance.js';
 import {
-  apiClient,
-  eventually,
-  isolatedEnvironment,
-  KEYS,
-  messageSent,
-  startLedger,
-  upstream,
-  type RunningLedger,
-  type Upstream,
-} from '../support/ledger-harness.js';
+  mms as mmsBetween,
+  o2,
+  on,
+  sms as smsBetween,
+  startFinanceLedger,
+  type FinanceLedger,
+  type Party,
+} from '../support/finance-ledger.js';
+import { eventually, isolatedEnvironment, KEYS } from '../support/ledger-harness.js';
 
 /**
  * docs/CONTRACT.md sections 9 and 10 through the real broker and Postgres. Every figure is worked out below from
@@ -37,19 +35,11 @@ const GBP5_USER = '447700930002';
 const LATE_BUYER = '447700930003';
 const VALID_USER = '447700930004';
 
-const o2 = (msisdn: string) => ({ msisdn, network: 'O2-UK' });
-const on = (network: string) => ({ msisdn: '447800939999', network });
-const sms = (messageId: string, sentAt: string, sender: string, recipient = o2('447700939999')) =>
-  messageSent({ messageId, kind: 'SMS', sentAt, sender: o2(sender), recipient });
-const mms = (messageId: string, sentAt: string, sender: string, recipient = o2('447700939999')) =>
-  messageSent({
-    messageId,
-    kind: 'MMS',
-    sentAt,
-    sender: o2(sender),
-    recipient,
-    mms: { sizeBytes: 30_500, content: ['image'] },
-  });
+// Every message here is sent by a subscriber of O2, to another one unless it says otherwise.
+const sms = (messageId: string, sentAt: string, sender: string, recipient: Party = o2('447700939999')) =>
+  smsBetween(messageId, sentAt, o2(sender), recipient);
+const mms = (messageId: string, sentAt: string, sender: string, recipient: Party = o2('447700939999')) =>
+  mmsBetween(messageId, sentAt, o2(sender), recipient);
 
 const recognised = (pricePence: number, units: number, used: number) => Math.floor((pricePence * used) / units);
 const figures = (boltOnSalesPence: number, paygPence: number, recognisedBoltOnPence: number, breakagePence = 0) => ({
@@ -75,11 +65,10 @@ interface Revenue {
 
 describe('accounting periods, prior-period adjustments, validity and breakage', () => {
   const environment = isolatedEnvironment('periods');
-  let ledger: RunningLedger;
-  let feed: Upstream;
+  let world: FinanceLedger;
   let pool: pg.Pool;
-  const admin = () => apiClient(ledger.url, KEYS.admin);
-  const finance = () => apiClient(ledger.url, KEYS.finance);
+  const admin = () => world.admin;
+  const finance = () => world.finance;
   const revenue = async (from: string, to: string): Promise<Revenue> => {
     const response = await finance().get<Revenue>(`/v1/finance/revenue?from=${from}&to=${to}`);
     expect(response.status).toBe(200);
@@ -87,24 +76,11 @@ describe('accounting periods, prior-period adjustments, validity and breakage', 
   };
   const interconnect = async (from: string, to: string) =>
     (await finance().get(`/v1/finance/interconnect?from=${from}&to=${to}`)).body.networks;
-  const buy = async (msisdn: string, purchaseId: string, boltOn: string, purchasedAt: string) => {
-    const response = await apiClient(ledger.url, KEYS.retail).post(`/v1/subscribers/${msisdn}/bolt-ons`, {
-      purchaseId,
-      boltOn,
-      purchasedAt,
-    });
-    expect(response.status).toBe(201);
-    return response.body;
-  };
+  const buy = (msisdn: string, purchaseId: string, boltOn: string, purchasedAt: string) =>
+    world.buy(msisdn, { purchaseId, boltOn, purchasedAt });
   /** Sends through the broker and waits until every message has its charge. */
   const send = async (...messages: Record<string, unknown>[]) => {
-    await feed.send(
-      environment.topic(TOPICS.messageSent),
-      messages.map((message) => ({
-        key: (message.sender as { msisdn: string }).msisdn,
-        value: JSON.stringify(message),
-      })),
-    );
+    await world.publish(messages);
     for (const message of messages) {
       await eventually(async () => {
         expect((await finance().get(`/v1/messages/${String(message.messageId)}`)).status).toBe(200);
@@ -114,15 +90,13 @@ describe('accounting periods, prior-period adjustments, validity and breakage', 
   const day = (body: Revenue, date: string) => body.days.find((candidate) => candidate.date === date)!;
 
   beforeAll(async () => {
-    ledger = await startLedger(environment);
-    feed = await upstream();
+    world = await startFinanceLedger(environment);
     pool = new pg.Pool({ connectionString: environment.env.DATABASE_URL });
   });
 
   afterAll(async () => {
     await pool?.end();
-    await feed?.close();
-    await ledger?.close();
+    await world?.close();
   });
 
   describe('periods that close (docs/CONTRACT.md section 9)', () => {
@@ -224,7 +198,7 @@ describe('accounting periods, prior-period adjustments, validity and breakage', 
     });
 
     it('answers the periods as CSV, with their status', async () => {
-      const response = await fetch(`${ledger.url}/v1/finance/periods?format=csv`, {
+      const response = await fetch(`${world.url}/v1/finance/periods?format=csv`, {
         headers: { authorization: `Bearer ${KEYS.finance}` },
       });
       const lines = (await response.text()).split('\r\n');
@@ -300,11 +274,8 @@ describe('accounting periods, prior-period adjustments, validity and breakage', 
 
     it('lists expiresAt and counts only unexpired units, at instants before and after expiry', async () => {
       const balance = async (at?: string) =>
-        (
-          await apiClient(ledger.url, KEYS.retail).get(
-            `/v1/subscribers/${VALID_USER}/balance${at ? `?at=${encodeURIComponent(at)}` : ''}`,
-          )
-        ).body;
+        (await world.retail.get(`/v1/subscribers/${VALID_USER}/balance${at ? `?at=${encodeURIComponent(at)}` : ''}`))
+          .body;
       const before = await balance('2003-07-10T11:59:59Z');
       expect(before).toMatchObject({
         unitsAvailable: 44,

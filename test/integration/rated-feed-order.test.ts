@@ -2,6 +2,7 @@ import { TOPICS } from '@ledger/contracts';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { decodeRecord } from '@ledger/app/ingest/application/decode-record.js';
+import { ADVISORY_LOCKS } from '@ledger/app/platform/database/advisory-locks.js';
 import { LedgerWriter } from '@ledger/app/rating/application/ledger-writer.service.js';
 import { FeedReader, feedProblems } from '../support/feed-reader.js';
 import {
@@ -19,7 +20,7 @@ import {
 const { Kafka, logLevel } = kafkajs;
 
 /** The relay's Postgres advisory lock: whoever holds it is the one relay of the database. */
-const RELAY_LOCK = 74_000_001;
+const RELAY_LOCK = ADVISORY_LOCKS.ratedFeedRelay;
 
 /** The message events of the event store, as the feed must carry them. */
 async function messageEvents(pool: pg.Pool): Promise<{ messageId: string; msisdn: string; globalPosition: bigint }[]> {

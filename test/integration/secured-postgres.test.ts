@@ -213,6 +213,21 @@ describe('least privilege: an owner role migrates, the service role only reads a
     }
   });
 
+  it('`ledger -- rebuild` and `verify` connect as the owner (MIGRATION_DATABASE_URL), as migrate does', async () => {
+    // Without it they fall back to DATABASE_URL: here the service role, which may not lock the event store.
+    const asService = environmentOn('rebuildsvc', urlAs(SERVICE), { LEDGER_MIGRATE: 'false' });
+    const refused = await runLedgerCli(asService, ['rebuild']);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toMatch(/permission denied|must be owner/);
+    const asOwner = environmentOn('rebuildowner', urlAs(SERVICE), { MIGRATION_DATABASE_URL: urlAs(OWNER) });
+    const rebuilt = await runLedgerCli(asOwner, ['rebuild']);
+    expect(rebuilt.output).toMatch(/rebuilt bolt-ons, charges, finance from \d+ events/);
+    expect(rebuilt.code).toBe(0);
+    const verified = await runLedgerCli(asOwner, ['verify']);
+    expect(verified.output).toContain('verified: every read model equals its rebuild');
+    expect(verified.code).toBe(0);
+  });
+
   it('a service role facing a pending migration fails the start and says to run `ledger -- migrate`', async () => {
     const last = await asRole(OWNER, async (client) => {
       const { rows } = await client.query<{ id: number; timestamp: string; name: string }>(

@@ -29,7 +29,8 @@ class CliModule {}
 
 const USAGE = `usage: npm run ledger -- <command>
 
-migrate and grant connect with MIGRATION_DATABASE_URL (the owner role) when it is set, else DATABASE_URL.
+migrate, grant, rebuild and verify connect with MIGRATION_DATABASE_URL (the owner role) when it is set,
+else DATABASE_URL; the other commands with DATABASE_URL (the service role).
 
 commands:
   migrate   apply the pending migrations, and nothing else (then start the service with LEDGER_MIGRATE=false)
@@ -62,8 +63,9 @@ async function main(command: string | undefined, args: string[]): Promise<number
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' ? 0 : 2;
   }
-  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
-  const pool = app.get<Pool>(PG_POOL);
+  const config = loadLedgerConfig(process.env);
+  if (config.migrateAtStart) await migrate(config.migrationDatabaseUrl, MIGRATIONS);
+  const pool = ownerPool(config);
   const projections = READ_MODEL_PROJECTIONS.map((Projection) => new Projection());
   const bar = new cliProgress.SingleBar(
     { format: `${command} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | {duration_formatted}` },
@@ -107,7 +109,7 @@ async function main(command: string | undefined, args: string[]): Promise<number
   } finally {
     bar.stop();
     client.release();
-    await app.close();
+    await pool.end();
   }
 }
 
@@ -196,11 +198,7 @@ async function migrateCommand(): Promise<number> {
 }
 
 async function grantCommand(role: string): Promise<number> {
-  const pool = createPool(
-    loadLedgerConfig(process.env).migrationDatabaseUrl,
-    { max: 1, applicationName: 'message-ledger-cli', statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 },
-    (error) => new Logger('ledger-cli').warn(`connection lost: ${error.message}`),
-  );
+  const pool = ownerPool(loadLedgerConfig(process.env));
   const client = await pool.connect();
   try {
     const granted = await grantServiceRole(client, role);
@@ -213,6 +211,20 @@ async function grantCommand(role: string): Promise<number> {
     client.release();
     await pool.end();
   }
+}
+
+/**
+ * The connection of the owner-level commands (migrate, grant, rebuild, verify): the owner role's
+ * MIGRATION_DATABASE_URL, else DATABASE_URL, as `migrate` reads it.
+ */
+function ownerPool(config: LedgerConfig): Pool {
+  // No statement timeout: a rebuild's statements run as long as the event store is large.
+  const { idleInTransactionTimeoutMs } = config.database;
+  return createPool(
+    config.migrationDatabaseUrl,
+    { max: 1, applicationName: 'message-ledger-cli', statementTimeoutMs: 0, idleInTransactionTimeoutMs },
+    (error) => new Logger('ledger-cli').warn(`connection lost: ${error.message}`),
+  );
 }
 
 const seconds = (started: number): string => ((Date.now() - started) / 1000).toFixed(1);

@@ -51,7 +51,18 @@ describe('the dashboard files', () => {
 
   it('ships the page and the modules it loads', async () => {
     const shipped = new DashboardAssets();
-    for (const name of ['index.html', 'dashboard.css', 'app.js', 'api.js', 'charts.js', 'format.js', 'favicon.svg']) {
+    for (const name of [
+      'index.html',
+      'dashboard.css',
+      'app.js',
+      'api.js',
+      'charts.js',
+      'format.js',
+      'tables.js',
+      'periods.js',
+      'reratings.js',
+      'favicon.svg',
+    ]) {
       expect(await shipped.read(name)).not.toBeNull();
     }
   });

@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
 import type { Logger } from '@nestjs/common';
+import { keyPartitioner } from '@ledger/app/platform/kafka/key-partitioner.js';
 import { asReference, largestRecordBytes, recordBytes, type OutgoingFeedRecord } from './feed-records.js';
 import type { FeedRow } from './read-model/rated-feed.repository.js';
 
@@ -24,17 +25,9 @@ export async function readFeedTopic(admin: kafkajs.Admin, topic: string, logger:
     admin.fetchTopicOffsets(topic),
     maxMessageBytesOf(admin, topic, logger),
   ]);
-  // What the partitioner needs to place a key: only the partitions' ids count.
-  const partitionMetadata = offsets.map(({ partition }) => ({
-    partitionId: partition,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    partitionErrorCode: 0,
-  }));
-  const partitioner = kafkajs.Partitioners.DefaultPartitioner();
+  const { partitionFor } = keyPartitioner(topic, offsets);
   return {
-    partitionFor: (key) => partitioner({ topic, partitionMetadata, message: { key, value: null } }),
+    partitionFor,
     sendBytes: Math.min(SEND_BYTES, maxMessageBytes),
     largestRecord: largestRecordBytes(maxMessageBytes),
   };

@@ -1,5 +1,7 @@
 import kafkajs from 'kafkajs';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AdvisoryLockHolder } from '@ledger/app/platform/database/advisory-lock-holder.js';
+import { ADVISORY_LOCKS } from '@ledger/app/platform/database/advisory-locks.js';
 import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import {
@@ -16,8 +18,6 @@ import { feedRecords, readFeedTopic, type FeedTopic } from './feed-topic.js';
 import { RatedFeedMetrics } from './rated-feed.metrics.js';
 import { RatedFeedRepository, type FeedCheckpoint } from './read-model/rated-feed.repository.js';
 
-/** One relay per database publishes, chosen by this Postgres advisory lock. */
-export const RELAY_LOCK = 74_000_001;
 /** Events per Kafka transaction. */
 const BATCH = 2000;
 
@@ -54,7 +54,8 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(RatedFeedRelay.name);
   private running = false;
   private loop: Promise<void> | null = null;
-  private lockClient: PoolClient | null = null;
+  /** One relay per database publishes, chosen by a Postgres advisory lock. */
+  private readonly lock: AdvisoryLockHolder;
   private lead: Lead | null = null;
 
   constructor(
@@ -64,7 +65,9 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     private readonly feed: RatedFeedRepository,
     private readonly metrics: RatedFeedMetrics,
     private readonly topicsReady: TopicsReady,
-  ) {}
+  ) {
+    this.lock = new AdvisoryLockHolder(pool, ADVISORY_LOCKS.ratedFeedRelay);
+  }
 
   onApplicationBootstrap(): void {
     this.running = true;
@@ -75,7 +78,7 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     this.running = false;
     await this.loop;
     await this.stepDown();
-    this.releaseLock();
+    this.lock.release();
   }
 
   private get topic(): string {
@@ -86,7 +89,10 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     await this.topicsReady.ready;
     while (this.running) {
       try {
-        if (!(await this.holdsLock())) {
+        const hold = await this.lock.hold();
+        // A lead from before a lost lock is stale: another relay may have published since.
+        if (hold !== 'kept') await this.stepDown();
+        if (hold === 'not-held') {
           await sleep(2_000);
           continue;
         }
@@ -99,40 +105,6 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
         await sleep(1_000);
       }
     }
-  }
-
-  /** Holds the relay lock on a connection of its own; losing the connection loses the lead. */
-  private async holdsLock(): Promise<boolean> {
-    if (this.lockClient) {
-      try {
-        await this.lockClient.query('SELECT 1');
-        return true;
-      } catch {
-        this.releaseLock();
-        await this.stepDown();
-      }
-    }
-    const client = await this.pool.connect();
-    client.on('error', () => undefined);
-    try {
-      const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK]);
-      if (!result.rows[0].locked) {
-        client.release();
-        return false;
-      }
-    } catch (error) {
-      // A connection whose query failed goes, not back to the pool: it may hold the lock after all.
-      client.release(true);
-      throw error;
-    }
-    this.lockClient = client;
-    return true;
-  }
-
-  private releaseLock(): void {
-    // Closing the session releases its advisory lock.
-    this.lockClient?.release(true);
-    this.lockClient = null;
   }
 
   /**

@@ -2,6 +2,7 @@
 import { ApiError, getJson } from './api.js';
 import { clearChart, groupedBarChart, lineChart } from './charts.js';
 import { formatCount, formatInstant, formatPence, formatPenceTick, longDate, shortDate } from './format.js';
+import { cell, emptyRow, hideError, row, showError } from './tables.js';
 import { wirePeriods } from './periods.js';
 import { wireReratings } from './reratings.js';
 
@@ -78,38 +79,6 @@ function currentKey() {
   const key = ui.key.value.trim();
   storeKey(key);
   return key;
-}
-
-function showError(box, error) {
-  const failure = error instanceof ApiError ? error : new ApiError(-1, String(error));
-  box.dataset.status = String(failure.status);
-  box.querySelector('.error-title').textContent = failure.status === -1 ? 'Something went wrong' : failure.title;
-  box.querySelector('.error-detail').textContent = failure.detail;
-  box.hidden = false;
-}
-
-function hideError(box) {
-  box.hidden = true;
-  delete box.dataset.status;
-}
-
-function cell(text, className) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
-
-function row(...cells) {
-  const tr = document.createElement('tr');
-  tr.append(...cells);
-  return tr;
-}
-
-function emptyRow(columns, text) {
-  const td = cell(text, 'empty');
-  td.colSpan = columns;
-  return row(td);
 }
 
 function showPence(element, pence) {
@@ -253,15 +222,13 @@ function renderSubscriber(balance, charges) {
           const status = document.createElement('span');
           status.className = `badge status-${charge.status.toLowerCase()}`;
           status.textContent = charge.status;
-          const statusCell = cell('');
-          statusCell.append(status);
           return row(
             cell(formatInstant(charge.sentAt)),
             cell(charge.messageId),
             cell(charge.kind),
             cell(`${charge.recipient.msisdn} (${charge.recipient.network})`),
             cell(charge.roamingCountry ?? '—'),
-            statusCell,
+            cell(status),
             cell(charge.reason ?? '—'),
             cell(formatCount(charge.units), 'number'),
             cell(formatPence(charge.pence), 'number'),

@@ -1,6 +1,7 @@
 // The accounting periods panel: every month with its status and totals, and a close button for admins.
-import { ApiError, getJson, postJson } from './api.js';
+import { getJson, postJson } from './api.js';
 import { formatInstant, formatPence } from './format.js';
+import { cell, row, showError as showErrorIn } from './tables.js';
 
 const byId = (id) => document.getElementById(id);
 
@@ -12,20 +13,8 @@ const ui = {
   table: byId('periods-table'),
 };
 
-function cell(content, className) {
-  const td = document.createElement('td');
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content;
-  if (className) td.className = className;
-  return td;
-}
-
 function showError(error) {
-  const failure = error instanceof ApiError ? error : new ApiError(-1, String(error));
-  ui.error.dataset.status = String(failure.status);
-  ui.error.querySelector('.error-title').textContent = failure.status === -1 ? 'Something went wrong' : failure.title;
-  ui.error.querySelector('.error-detail').textContent = failure.detail;
-  ui.error.hidden = false;
+  showErrorIn(ui.error, error);
   document.body.dataset.periodsState = 'error';
 }
 
@@ -58,10 +47,7 @@ function closeButton(period, currentKey) {
 function render(periods, currentKey) {
   ui.table.tBodies[0].replaceChildren(
     ...periods.map(({ period, status, closedAt, totals }) => {
-      const tr = document.createElement('tr');
-      tr.dataset.period = period;
-      tr.dataset.status = status;
-      tr.append(
+      const tr = row(
         cell(period),
         cell(status),
         cell(closedAt ? formatInstant(closedAt) : '—'),
@@ -72,6 +58,8 @@ function render(periods, currentKey) {
         cell(formatPence(totals.deferredPence), 'number'),
         cell(status === 'OPEN' && hasEnded(period) ? closeButton(period, currentKey) : ''),
       );
+      tr.dataset.period = period;
+      tr.dataset.status = status;
       return tr;
     }),
   );

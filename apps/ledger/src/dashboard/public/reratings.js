@@ -1,6 +1,7 @@
 // The rerating runs panel: lists the runs and shows one run's impact, with the admin key typed above.
-import { ApiError, getJson } from './api.js';
+import { getJson } from './api.js';
 import { formatCount, formatInstant, formatPence, longDate } from './format.js';
+import { cell, emptyRow, row, showError as showErrorIn } from './tables.js';
 
 const byId = (id) => document.getElementById(id);
 
@@ -17,32 +18,8 @@ const ui = {
   changesNote: byId('run-changes-note'),
 };
 
-function cell(content, className) {
-  const td = document.createElement('td');
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content;
-  if (className) td.className = className;
-  return td;
-}
-
-function row(...cells) {
-  const tr = document.createElement('tr');
-  tr.append(...cells);
-  return tr;
-}
-
-function emptyRow(columns, text) {
-  const td = cell(text, 'empty');
-  td.colSpan = columns;
-  return row(td);
-}
-
 function showError(error) {
-  const failure = error instanceof ApiError ? error : new ApiError(-1, String(error));
-  ui.error.dataset.status = String(failure.status);
-  ui.error.querySelector('.error-title').textContent = failure.status === -1 ? 'Something went wrong' : failure.title;
-  ui.error.querySelector('.error-detail').textContent = failure.detail;
-  ui.error.hidden = false;
+  showErrorIn(ui.error, error);
   document.body.dataset.reratingsState = 'error';
 }
 

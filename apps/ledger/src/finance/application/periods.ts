@@ -3,7 +3,7 @@ import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, typ
 import { FINANCE_STREAM, formatInstant, periodClosedKey, type PeriodClosed } from '@ledger/contracts';
 import { PostgresEventStore } from '@ledger/event-store';
 import { inTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL, PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { lockPeriodsForClose } from '@ledger/app/platform/database/period-lock.js';
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
 import type { RevenueFigures } from './get-revenue.query.js';
@@ -80,7 +80,7 @@ async function periods(client: Pool | PoolClient, only: string | null): Promise<
 
 @QueryHandler(GetPeriodsQuery)
 export class GetPeriodsHandler implements IQueryHandler<GetPeriodsQuery> {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(API_PG_POOL) private readonly pool: Pool) {}
 
   execute(): Promise<PeriodView[]> {
     return periods(this.pool, null);

@@ -1,25 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
-import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
+import { AdvisoryLockHolder } from '@ledger/app/platform/database/advisory-lock-holder.js';
+import { ADVISORY_LOCKS } from '@ledger/app/platform/database/advisory-locks.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import {
   createKafka,
   createReliableProducer,
-  Partitioners,
   TOPIC_NAMES,
   type Kafka,
   type Producer,
   type TopicNames,
 } from '@ledger/app/platform/kafka/kafka.js';
+import { keyPartitioner, type KeyPartitioner } from '@ledger/app/platform/kafka/key-partitioner.js';
 import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 import { deadLetterTopic } from '@ledger/contracts';
 import { parseKafkaBrokers } from '@ledger/kafka-client';
 import type kafkajs from 'kafkajs';
 import { DeadLettersRepository, type WaitingDeadLetter } from './dead-letters.repository.js';
 
-/** One relay per database publishes dead letters, chosen by this Postgres advisory lock. */
-const RELAY_LOCK = 74_000_003;
 /**
  * One send stays well under the broker's default message.max.bytes (1 MiB), whichever partitions
  * it spans: a batch of one partition is never larger than the whole send.
@@ -37,7 +37,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Per dead-letter topic: its partitions, and the highest letter id each partition already holds. */
 interface Published {
-  partitions: Map<string, kafkajs.PartitionMetadata[]>;
+  partitions: Map<string, KeyPartitioner>;
   highest: Map<string, bigint>;
 }
 
@@ -58,10 +58,10 @@ export class DeadLetterRelay implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(DeadLetterRelay.name);
   private readonly kafka: Kafka;
   private readonly producer: Producer;
-  private readonly partitionFor = Partitioners.DefaultPartitioner();
   private running = false;
   private loop: Promise<void> | null = null;
-  private lockClient: PoolClient | null = null;
+  /** One relay per database publishes dead letters, chosen by a Postgres advisory lock. */
+  private readonly lock: AdvisoryLockHolder;
   private published: Published | null = null;
   private lastError: string | null = null;
 
@@ -83,11 +83,12 @@ export class DeadLetterRelay implements OnApplicationBootstrap, OnApplicationShu
       kafka: { ...config.kafka, brokers: config.kafka.deadLetterBrokers, client },
     });
     this.producer = createReliableProducer(this.kafka);
+    this.lock = new AdvisoryLockHolder(pool, ADVISORY_LOCKS.deadLetterRelay);
   }
 
   get state(): DeadLetterRelayState {
     return {
-      leading: this.lockClient !== null,
+      leading: this.lock.held,
       lastError: this.lastError,
       brokers: this.config.kafka.deadLetterBrokers,
     };
@@ -101,8 +102,7 @@ export class DeadLetterRelay implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
     await Promise.race([this.loop, sleep(SHUTDOWN_WAIT_MS)]);
-    this.lockClient?.release(true);
-    this.lockClient = null;
+    this.lock.release();
     await this.producer.disconnect().catch(() => undefined);
   }
 
@@ -110,7 +110,10 @@ export class DeadLetterRelay implements OnApplicationBootstrap, OnApplicationShu
     await this.topicsReady.ready;
     while (this.running) {
       try {
-        if (!(await this.leading())) {
+        const hold = await this.lock.hold();
+        // What another relay published while this one did not hold the lock is read again.
+        if (hold !== 'kept') this.published = null;
+        if (hold === 'not-held') {
           await sleep(2_000);
           continue;
         }
@@ -126,30 +129,6 @@ export class DeadLetterRelay implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** Holds the relay lock on a connection of its own; losing the connection loses the lead. */
-  private async leading(): Promise<boolean> {
-    if (this.lockClient) {
-      try {
-        await this.lockClient.query('SELECT 1');
-        return true;
-      } catch {
-        this.lockClient.release(true);
-        this.lockClient = null;
-        this.published = null;
-      }
-    }
-    const client = await this.pool.connect();
-    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK]);
-    if (!result.rows[0].locked) {
-      client.release();
-      return false;
-    }
-    client.on('error', () => undefined);
-    this.lockClient = client;
-    this.published = null;
-    return true;
-  }
-
   private async relayOnce(): Promise<number> {
     const letters = await this.deadLetters.next(this.pool, SEND_BUDGET_BYTES, VALUE_CAP_BYTES, MAX_LETTERS_PER_SEND);
     if (letters.length === 0) return 0;
@@ -158,7 +137,7 @@ export class DeadLetterRelay implements OnApplicationBootstrap, OnApplicationShu
     const { partitions, highest } = this.published;
     const messages = new Map<string, kafkajs.Message[]>();
     for (const letter of letters) {
-      const partition = this.placeOf(letter, partitions.get(letter.topic) ?? []);
+      const partition = placeOf(letter, partitions.get(letter.topic));
       if (letter.id <= (highest.get(`${letter.topic}:${partition}`) ?? 0n)) continue;
       const list = messages.get(letter.topic) ?? [];
       list.push(toMessage(letter, partition));
@@ -178,34 +157,16 @@ export class DeadLetterRelay implements OnApplicationBootstrap, OnApplicationShu
     return letters.length;
   }
 
-  /** The partition a letter goes to: by key as any producer would, and by id when it has no key. */
-  private placeOf(letter: WaitingDeadLetter, partitionMetadata: kafkajs.PartitionMetadata[]): number {
-    if (partitionMetadata.length === 0) throw new Error(`${letter.topic} has no partitions known to the relay`);
-    if (letter.key === null) return Number(letter.id % BigInt(partitionMetadata.length));
-    const topic = letter.topic;
-    return this.partitionFor({ topic, partitionMetadata, message: { key: letter.key, value: null } });
-  }
-
   /** Reads the last record of every partition of every dead-letter topic for the letter id it carries. */
   private async readPublished(): Promise<Published> {
     const admin = this.kafka.admin();
     await admin.connect();
-    const partitions = new Map<string, kafkajs.PartitionMetadata[]>();
+    const partitions = new Map<string, KeyPartitioner>();
     const highest = new Map<string, bigint>();
     try {
       for (const topic of this.topics.inputs.map(deadLetterTopic)) {
         const offsets = await admin.fetchTopicOffsets(topic);
-        // What the partitioner needs to place a key: only the partitions' ids count.
-        partitions.set(
-          topic,
-          offsets.map(({ partition }) => ({
-            partitionId: partition,
-            leader: 0,
-            replicas: [0],
-            isr: [0],
-            partitionErrorCode: 0,
-          })),
-        );
+        partitions.set(topic, keyPartitioner(topic, offsets));
         const tails = offsets.filter(({ high, low }) => BigInt(high) > BigInt(low));
         if (tails.length > 0) await this.readTails(topic, tails, highest);
       }
@@ -254,6 +215,13 @@ export class DeadLetterRelay implements OnApplicationBootstrap, OnApplicationShu
       await consumer.disconnect();
     }
   }
+}
+
+/** The partition a letter goes to: by key as any producer would, and by id when it has no key. */
+function placeOf(letter: WaitingDeadLetter, partitioner: KeyPartitioner | undefined): number {
+  if (!partitioner?.partitions) throw new Error(`${letter.topic} has no partitions known to the relay`);
+  if (letter.key === null) return Number(letter.id % BigInt(partitioner.partitions));
+  return partitioner.partitionFor(letter.key);
 }
 
 /** The record of a letter: its key and bytes (cut when too large, saying so), its headers and its id. */

@@ -141,14 +141,15 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
     await this.admin.disconnect().catch(() => undefined);
   }
 
-  /** Where consumption stands for every partition of the input topics. */
-  async positions(): Promise<PartitionPosition[]> {
+  /**
+   * Where consumption stands for every partition of the input topics, read on the given pool: the
+   * API's (API_PG_POOL) for GET /v1/ingest, the ingest pool for health and the partition watch.
+   */
+  async positions(pool: Pool = this.pool): Promise<PartitionPosition[]> {
     const recorded = new Map(
-      (await this.offsets.all(this.pool)).map((row) => [`${row.topic}:${row.partition}`, row.nextOffset]),
+      (await this.offsets.all(pool)).map((row) => [`${row.topic}:${row.partition}`, row.nextOffset]),
     );
-    const gaps = new Map(
-      (await this.gaps.openGaps(this.pool)).map((gap) => [partitionKey(gap.topic, gap.partition), gap]),
-    );
+    const gaps = new Map((await this.gaps.openGaps(pool)).map((gap) => [partitionKey(gap.topic, gap.partition), gap]));
     const positions: PartitionPosition[] = [];
     for (const topic of this.topics.inputs) {
       for (const { partition, high } of await this.admin.fetchTopicOffsets(topic)) {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DataSource, type MigrationInterface } from 'typeorm';
+import { ADVISORY_LOCKS } from './advisory-locks.js';
 
 // bigint columns (positions, offsets) arrive as strings; counts and sums are parsed where read.
 export type Pool = pg.Pool;
@@ -48,9 +49,6 @@ export function isConnectionLoss(error: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message ?? '');
 }
 
-/** Serialises the migrations of instances that start together. */
-const MIGRATION_LOCK = 74_000_002;
-
 /** Every schema change, in order: the app's list of migration classes. */
 export type Migrations = readonly (new () => MigrationInterface)[];
 
@@ -76,7 +74,7 @@ export async function migrate(databaseUrl: string, migrations: Migrations): Prom
   const lock = new pg.Client({ connectionString: databaseUrl });
   await lock.connect();
   try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await lock.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrations]);
     const applied = await dataSource.runMigrations({ transaction: 'each' }).catch((error: unknown) => {
       if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error;
       const role = new URL(databaseUrl).username || 'this role';

@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
+import { ADVISORY_LOCKS } from './advisory-locks.js';
 
 /** The advisory lock that orders closes of accounting periods against everything that projects. */
-// Beside 74_000_001 (feed relay), 74_000_002 (migrations) and 74_000_003 (dead-letter relay): never one of theirs.
-const PERIOD_LOCK = 74_000_004;
+const PERIOD_LOCK = ADVISORY_LOCKS.periods;
 
 /**
  * Taken in share mode at the start of every transaction that appends and projects events, before

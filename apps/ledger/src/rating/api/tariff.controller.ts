@@ -1,8 +1,10 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import { Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TariffError } from '@ledger/rating';
 import type { Response } from 'express';
+import type { Pool } from '@ledger/app/platform/database/database.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { AllowRoles } from '@ledger/app/platform/http/api-key.guard.js';
 import {
   API_KEY_SCHEME,
@@ -17,7 +19,10 @@ import { CurrentTariffDto, TariffVersionDto, TariffVersionsDto } from './tariff.
 @ApiBearerAuth(API_KEY_SCHEME)
 @ApiKeyErrorResponses()
 export class TariffController {
-  constructor(private readonly versions: TariffVersions) {}
+  constructor(
+    private readonly versions: TariffVersions,
+    @Inject(API_PG_POOL) private readonly apiPool: Pool,
+  ) {}
 
   @Get()
   @AllowRoles(['finance', 'retail'])
@@ -27,7 +32,7 @@ export class TariffController {
   })
   @ApiOkResponse({ description: 'The current version and its document.', type: CurrentTariffDto })
   async current(): Promise<CurrentTariffDto> {
-    const { version, createdAt, document } = await this.versions.current();
+    const { version, createdAt, document } = await this.versions.current(this.apiPool);
     return { version, createdAt, tariff: document as Record<string, unknown> };
   }
 
@@ -39,7 +44,7 @@ export class TariffController {
   })
   @ApiOkResponse({ description: 'The versions, numbered from 1.', type: TariffVersionsDto })
   async list(): Promise<TariffVersionsDto> {
-    return { versions: await this.versions.list() };
+    return { versions: await this.versions.list(this.apiPool) };
   }
 
   /** 201 a new version; 200 with the current one when the document is the same as it. */

@@ -55,8 +55,8 @@ export class TariffVersions {
     return loaded;
   }
 
-  async list(): Promise<TariffVersionSummary[]> {
-    const result = await this.pool.query<Omit<VersionRow, 'document'>>(
+  async list(client: PoolClient | Pool = this.pool): Promise<TariffVersionSummary[]> {
+    const result = await client.query<Omit<VersionRow, 'document'>>(
       'SELECT version, created_at FROM tariff_versions ORDER BY version',
     );
     return result.rows.map((row) => ({ version: row.version, createdAt: formatInstant(row.created_at) }));

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { RejectionsRepository } from '../read-model/rejections.repository.js';
 
 /** The whole raw payload of one rejection, or null when there is none with that id. */
@@ -14,7 +14,7 @@ export class GetRejectionPayloadQuery extends Query<Buffer | null> {
 @QueryHandler(GetRejectionPayloadQuery)
 export class GetRejectionPayloadHandler implements IQueryHandler<GetRejectionPayloadQuery> {
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(API_PG_POOL) private readonly pool: Pool,
     private readonly rejections: RejectionsRepository,
   ) {}
 

@@ -1,7 +1,7 @@
 import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { Inject } from '@nestjs/common';
 import type { Pool } from '@ledger/app/platform/database/database.js';
-import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
+import { API_PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { ReratingError } from '../domain/rerating.errors.js';
 import { ReratingRunsRepository, type ReratingRunRecord } from '../read-model/rerating-runs.repository.js';
 import { ReratingService, type ReratingRequest } from './rerating.service.js';
@@ -53,7 +53,7 @@ export class ApplyReratingRunHandler implements ICommandHandler<ApplyReratingRun
 @QueryHandler(GetReratingRunQuery)
 export class GetReratingRunHandler implements IQueryHandler<GetReratingRunQuery> {
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(API_PG_POOL) private readonly pool: Pool,
     private readonly runs: ReratingRunsRepository,
   ) {}
 
@@ -67,7 +67,7 @@ export class GetReratingRunHandler implements IQueryHandler<GetReratingRunQuery>
 @QueryHandler(ListReratingRunsQuery)
 export class ListReratingRunsHandler implements IQueryHandler<ListReratingRunsQuery> {
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(API_PG_POOL) private readonly pool: Pool,
     private readonly runs: ReratingRunsRepository,
   ) {}
 
