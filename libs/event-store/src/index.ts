@@ -5,3 +5,4 @@ export * from './events-refuse-truncate.migration.js';
 export * from './add-transaction-ids.migration.js';
 export * from './event-partitions.js';
 export * from './partition-event-store.migration.js';
+export * from './event-archive.js';

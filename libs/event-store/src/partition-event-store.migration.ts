@@ -11,17 +11,19 @@ import { EVENT_KEY_PARTITIONS, MONTHS_AHEAD } from './event-partitions.js';
  *   moves a head only from the version before its first event, so two writers cannot both write a
  *   version, whatever partitions their events land in; rating reads versions here, one row a stream.
  *
- * The existing table becomes the first partition (every instant before next month) with ATTACH: its
- * rows are scanned once (the partition bound and the key copy), not rewritten.
+ * The existing table becomes the first partition, the history (every instant before the month after
+ * its newest event), with ATTACH: its rows are scanned (the bound, the key copy), not rewritten.
  */
 export class PartitionEventStore1700000002000 implements MigrationInterface {
   name = 'PartitionEventStore1700000002000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // The history ends with the month of its newest event; an empty store's, with the month before this one.
     const [{ history, bound }] = (await queryRunner.query(`
-      SELECT 'events_before_' || to_char(next_month, 'YYYY_MM') AS history,
-             (next_month AT TIME ZONE 'UTC')::text AS bound
-        FROM (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month' AS next_month) m`)) as {
+      SELECT 'events_before_' || to_char(bound, 'YYYY_MM') AS history, (bound AT TIME ZONE 'UTC')::text AS bound
+        FROM (SELECT coalesce(date_trunc('month', (SELECT max(recorded_at) FROM events) AT TIME ZONE 'UTC')
+                                + interval '1 month',
+                              date_trunc('month', now() AT TIME ZONE 'UTC')) AS bound) b`)) as {
       history: string;
       bound: string;
     }[];
@@ -162,7 +164,7 @@ export class PartitionEventStore1700000002000 implements MigrationInterface {
           EXECUTE format('ALTER TABLE events ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', name, from_at, to_at);
         END IF;
       END $$`);
-    // This month and the next ones, from the first instant not yet covered (the history covers this month).
+    // This month and the next ones, where the history does not cover them already.
     await queryRunner.query(`
       CREATE FUNCTION events_ensure_partitions(months_ahead integer) RETURNS SETOF text
       LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$

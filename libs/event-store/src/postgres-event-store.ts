@@ -38,6 +38,16 @@ interface EventRow {
  * append fills in the same statement turn a lost race into a ConcurrencyError instead of a double write.
  */
 export class PostgresEventStore {
+  /** The relation readAll reads: the live log, or a session's view of it with the archived months. */
+  private log = 'events';
+
+  /** A store whose readAll reads another relation of the same shape (read-models/archived-events.ts). */
+  static readingFrom(relation: string): PostgresEventStore {
+    const store = new PostgresEventStore();
+    store.log = relation;
+    return store;
+  }
+
   /** Appends events in one statement, in the order given, inside the caller's transaction. */
   async append(client: PoolClient, events: readonly NewEvent[]): Promise<bigint[]> {
     if (events.length === 0) return [];
@@ -91,8 +101,8 @@ export class PostgresEventStore {
   /** Reads the whole log in global order, from a position (exclusive), a page at a time. */
   async readAll(client: PoolClient, afterPosition: bigint, limit: number): Promise<StoredEvent[]> {
     const result: QueryResult<EventRow> = await client.query({
-      name: 'event-store-read-all',
-      text: 'SELECT * FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2',
+      name: this.log === 'events' ? 'event-store-read-all' : `event-store-read-all-${this.log}`,
+      text: `SELECT * FROM ${this.log} WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
       values: [afterPosition.toString(), limit],
     });
     return result.rows.map(toStoredEvent);
