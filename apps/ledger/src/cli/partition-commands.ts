@@ -95,7 +95,6 @@ export async function archiveRefusal(client: PoolClient, partition: EventPartiti
     'SELECT max(period) AS closed_through FROM finance_periods',
   );
   const closedThrough = closed.rows[0].closed_through;
-  const month = partition.to.toISOString().slice(0, 7);
   const lastMonth = new Date(Date.UTC(partition.to.getUTCFullYear(), partition.to.getUTCMonth() - 1, 1));
   const lastPeriod = lastMonth.toISOString().slice(0, 7);
   if (closedThrough === null || closedThrough < lastPeriod) {
@@ -107,7 +106,7 @@ export async function archiveRefusal(client: PoolClient, partition: EventPartiti
     [[...FEED_EVENT_TYPES]],
   );
   const count = Number(unpublished.rows[0].n);
-  if (count > 0) return `${count} of its events are not yet on the rated feed (before ${month})`;
+  if (count > 0) return `${count} of its messages are not yet on the rated feed`;
   return null;
 }
 
