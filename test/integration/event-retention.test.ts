@@ -159,6 +159,18 @@ describe('a month of the event store archived to a file and restored', () => {
     expect(verified.code).toBe(0);
   });
 
+  it('rebuilds the read models from the live months and the archived one, to the same figures', async () => {
+    const before = await figures();
+    const rebuilt = await runLedgerCli(environment, ['rebuild']);
+    expect(rebuilt.output).toContain('rebuilt ');
+    expect(rebuilt.code).toBe(0);
+    expect(await figures()).toEqual(before);
+    const charges = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM charges WHERE message_id IN ('RET-1', 'RET-2', 'RET-3')`,
+    );
+    expect(charges.rows[0].n).toBe(3);
+  });
+
   it('refuses a repeat of an archived message instead of charging it again', async () => {
     await network.send(environment.topic(TOPICS.messageSent), [
       { key: BUYER, value: JSON.stringify(sms('RET-1', '2003-04-03T10:00:00Z', BUYER)) },

@@ -117,6 +117,7 @@ export class PartitionEventStore1700000002000 implements MigrationInterface {
       CREATE FUNCTION events_keep_keys_and_heads() RETURNS trigger
       LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
       DECLARE
+        placed boolean;
         behind text;
       BEGIN
         INSERT INTO event_keys (idempotency_key, global_position, recorded_at)
@@ -132,14 +133,19 @@ export class PartitionEventStore1700000002000 implements MigrationInterface {
                INSERT INTO event_streams (stream_id, version, transaction_id)
                SELECT stream_id, version, pg_current_xact_id() FROM appends WHERE expected = 0
                RETURNING stream_id)
-        SELECT a.stream_id INTO behind
-          FROM appends a LEFT JOIN (SELECT stream_id FROM moved UNION ALL SELECT stream_id FROM started) done
-               ON done.stream_id = a.stream_id
-         WHERE done.stream_id IS NULL OR a.n <> a.version - a.expected
-         LIMIT 1;
-        IF behind IS NOT NULL THEN
+        -- Counts, not a join: the planner knows nothing of a transition table's size and would nest loops.
+        SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM started) = (SELECT count(*) FROM appends)
+               AND NOT EXISTS (SELECT 1 FROM appends WHERE n <> version - expected)
+          INTO placed;
+        IF NOT placed THEN
+          -- Only on a conflict: name a stream whose head did not move to its last version here.
+          SELECT a.stream_id INTO behind
+            FROM (SELECT stream_id, max(stream_version) AS version FROM appended GROUP BY stream_id) a
+            LEFT JOIN event_streams h ON h.stream_id = a.stream_id
+           WHERE h.version IS DISTINCT FROM a.version OR h.transaction_id <> pg_current_xact_id()
+           LIMIT 1;
           RAISE EXCEPTION USING ERRCODE = 'unique_violation', CONSTRAINT = 'events_stream_version_key',
-            MESSAGE = format('stream %s is not at the version this append expects', behind);
+            MESSAGE = format('stream %s is not at the version this append expects', coalesce(behind, '(of this append)'));
         END IF;
         RETURN NULL;
       END $$`);
