@@ -214,14 +214,23 @@ async function migrateCommand(): Promise<number> {
 }
 
 async function grantCommand(role: string): Promise<number> {
-  return asOwner(async (client) => {
+  const pool = createPool(
+    loadLedgerConfig(process.env).migrationDatabaseUrl,
+    { max: 1, applicationName: 'message-ledger-cli', statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 },
+    (error) => new Logger('ledger-cli').warn(`connection lost: ${error.message}`),
+  );
+  const client = await pool.connect();
+  try {
     const granted = await grantServiceRole(client, role);
     process.stdout.write(
       `granted ${granted.role}: SELECT on every table, INSERT on events, ` +
         `INSERT, UPDATE, DELETE on ${granted.readWrite.join(', ')}\n`,
     );
     return 0;
-  });
+  } finally {
+    client.release();
+    await pool.end();
+  }
 }
 
 /** One connection as the owner role (MIGRATION_DATABASE_URL, else DATABASE_URL), no statement timeout. */
