@@ -152,6 +152,18 @@ describe('least privilege: an owner role migrates, the service role only reads a
     ['DROP TABLE', 'DROP TABLE events'],
     ['CREATE TABLE', 'CREATE TABLE sneaky (id int)'],
     ['UPDATE on the migrations table', `UPDATE migrations SET name = 'x'`],
+    ['INSERT into a partition directly', `INSERT INTO events_default SELECT * FROM events LIMIT 0`],
+    ['DELETE from a partition', 'DELETE FROM events_default'],
+    ['TRUNCATE of a partition', 'TRUNCATE events_default'],
+    ['DELETE on the idempotency keys', 'DELETE FROM event_keys'],
+    ['INSERT of an idempotency key', `INSERT INTO event_keys VALUES ('sneaky', 1, now())`],
+    ['UPDATE of a stream head', 'UPDATE event_streams SET version = 1'],
+    ['DELETE of a stream head', 'DELETE FROM event_streams'],
+    ['UPDATE of the archive record', 'UPDATE event_archives SET restored_at = now()'],
+    [
+      'naming a partition of its own',
+      `SELECT events_create_partition('events_sneaky', now(), now() + interval '1 day')`,
+    ],
   ])('Postgres refuses %s on the event store to the service role', async (_what, sql) => {
     const error = await sqlError(SERVICE, sql);
     expect(error.code).toBe('42501');

@@ -10,6 +10,9 @@ export type TariffErrorCode = 'INVALID_TARIFF' | 'UNREADABLE_TARIFF_FILE';
 /** The event store's optimistic append lost a race. */
 export type ConcurrencyErrorCode = 'CONCURRENCY_CONFLICT';
 
+/** An input repeats an idempotency key whose event was archived with its month. */
+export type EventStoreErrorCode = 'ARCHIVED_EVENT';
+
 /** A setting of the environment is missing or bad at boot. */
 export type ConfigurationErrorCode = 'INVALID_CONFIGURATION';
 
@@ -21,6 +24,7 @@ export type LedgerErrorCode =
   | RatingInvariantCode
   | TariffErrorCode
   | ConcurrencyErrorCode
+  | EventStoreErrorCode
   | ConfigurationErrorCode
   | ReratingErrorCode;
 

@@ -1,8 +1,26 @@
 import type { PoolClient, QueryResult } from 'pg';
-import { ConcurrencyError, type NewEvent, type StoredEvent } from './stored-event.js';
+import { ArchivedEventError, ConcurrencyError, type NewEvent, type StoredEvent } from './stored-event.js';
 
 const UNIQUE_VIOLATION = '23505';
-const APPEND_CONSTRAINTS = new Set(['events_stream_version_key', 'events_idempotency_key_key']);
+const STREAM_VERSION = 'events_stream_version_key';
+const IDEMPOTENCY_KEY = 'events_idempotency_key_key';
+
+/**
+ * The constraints an append can lose a race on, by the one name each kind had before the store was
+ * partitioned: a partition's own (stream_id, stream_version) key, a stream head taken first, a key
+ * partition of `event_keys` (PartitionEventStore1700000002000).
+ */
+export function appendConstraintOf(constraint: string | undefined): string | null {
+  if (!constraint) return null;
+  if (constraint === STREAM_VERSION || constraint === 'event_streams_pkey') return STREAM_VERSION;
+  if (/^events_\w+_stream_version_key$/.test(constraint)) return STREAM_VERSION;
+  if (constraint === IDEMPOTENCY_KEY || /^event_keys(_\d+)?_pkey$/.test(constraint)) return IDEMPOTENCY_KEY;
+  return null;
+}
+
+interface KeyRow extends Partial<EventRow> {
+  key: string;
+}
 
 interface EventRow {
   global_position: string;
@@ -15,11 +33,21 @@ interface EventRow {
 }
 
 /**
- * An append-only event store in one Postgres table. Every append carries the stream version
- * it expects to write; the unique (stream_id, stream_version) and idempotency_key constraints
- * turn a lost race into a ConcurrencyError instead of a double write.
+ * An append-only event store in one Postgres table partitioned by month (docs/PARTITIONS.md). Every
+ * append carries the stream version it expects to write; the stream heads and the key table that the
+ * append fills in the same statement turn a lost race into a ConcurrencyError instead of a double write.
  */
 export class PostgresEventStore {
+  /** The relation readAll reads: the live log, or a session's view of it with the archived months. */
+  private log = 'events';
+
+  /** A store whose readAll reads another relation of the same shape (read-models/archived-events.ts). */
+  static readingFrom(relation: string): PostgresEventStore {
+    const store = new PostgresEventStore();
+    store.log = relation;
+    return store;
+  }
+
   /** Appends events in one statement, in the order given, inside the caller's transaction. */
   async append(client: PoolClient, events: readonly NewEvent[]): Promise<bigint[]> {
     if (events.length === 0) return [];
@@ -48,24 +76,33 @@ export class PostgresEventStore {
     }
   }
 
-  /** The events already recorded under these idempotency keys. */
+  /**
+   * The events already recorded under these idempotency keys. A key whose event was archived with its
+   * month stays taken: that is an ArchivedEventError, for the caller to refuse the input with.
+   */
   async findByIdempotencyKeys(client: PoolClient, keys: readonly string[]): Promise<Map<string, StoredEvent>> {
     const found = new Map<string, StoredEvent>();
     if (keys.length === 0) return found;
-    const result: QueryResult<EventRow> = await client.query({
+    // The key row carries recorded_at, so each event is looked up in its own month's partition only.
+    const result: QueryResult<KeyRow> = await client.query({
       name: 'event-store-find-keys',
-      text: 'SELECT * FROM events WHERE idempotency_key = ANY($1::text[])',
+      text: `SELECT k.idempotency_key AS key, e.* FROM event_keys k
+               LEFT JOIN events e ON e.recorded_at = k.recorded_at AND e.global_position = k.global_position
+              WHERE k.idempotency_key = ANY($1::text[])`,
       values: [keys],
     });
-    for (const row of result.rows) found.set(row.idempotency_key, toStoredEvent(row));
+    for (const row of result.rows) {
+      if (row.global_position === null || row.global_position === undefined) throw new ArchivedEventError(row.key);
+      found.set(row.key, toStoredEvent(row as EventRow));
+    }
     return found;
   }
 
   /** Reads the whole log in global order, from a position (exclusive), a page at a time. */
   async readAll(client: PoolClient, afterPosition: bigint, limit: number): Promise<StoredEvent[]> {
     const result: QueryResult<EventRow> = await client.query({
-      name: 'event-store-read-all',
-      text: 'SELECT * FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2',
+      name: this.log === 'events' ? 'event-store-read-all' : `event-store-read-all-${this.log}`,
+      text: `SELECT * FROM ${this.log} WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
       values: [afterPosition.toString(), limit],
     });
     return result.rows.map(toStoredEvent);
@@ -85,10 +122,8 @@ function toStoredEvent(row: EventRow): StoredEvent {
 }
 
 function asConcurrencyError(error: unknown): unknown {
-  if (isUniqueViolation(error) && error.constraint && APPEND_CONSTRAINTS.has(error.constraint)) {
-    return new ConcurrencyError(error.constraint);
-  }
-  return error;
+  const constraint = isUniqueViolation(error) ? appendConstraintOf(error.constraint) : null;
+  return constraint ? new ConcurrencyError(constraint) : error;
 }
 
 export function isUniqueViolation(error: unknown): error is { code: string; constraint?: string } {

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { PostgresEventStore } from '@ledger/event-store';
+import { listArchives, PostgresEventStore } from '@ledger/event-store';
 import cliProgress from 'cli-progress';
 import { LedgerConfigModule } from '@ledger/app/platform/config/config.module.js';
 import { LEDGER_CONFIG, loadLedgerConfig, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
-import { createPool, migrate, type Pool } from '@ledger/app/platform/database/database.js';
+import { createPool, migrate, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
 import { grantServiceRole } from '@ledger/app/platform/database/service-role-grants.js';
 import { DatabaseModule, PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { OffsetGapsRepository } from '@ledger/app/ingest/infrastructure/offset-gaps.repository.js';
@@ -23,14 +23,20 @@ import {
   type ReplayFeedProgress,
 } from '@ledger/app/rated-feed/replay-feed.js';
 import { RERATE_USAGE, rerateCommand } from './rerate-command.js';
+import {
+  archivePartitionCommand,
+  PARTITION_USAGE,
+  partitionsCommand,
+  restorePartitionCommand,
+} from './partition-commands.js';
 
 @Module({ imports: [LedgerConfigModule, DatabaseModule.forRoot(MIGRATIONS)] })
 class CliModule {}
 
 const USAGE = `usage: npm run ledger -- <command>
 
-migrate, grant, rebuild and verify connect with MIGRATION_DATABASE_URL (the owner role) when it is set,
-else DATABASE_URL; the other commands with DATABASE_URL (the service role).
+migrate, grant, rebuild, verify and the partition commands connect with MIGRATION_DATABASE_URL (the
+owner role) when it is set, else DATABASE_URL; the other commands with DATABASE_URL (the service role).
 
 commands:
   migrate   apply the pending migrations, and nothing else (then start the service with LEDGER_MIGRATE=false)
@@ -40,17 +46,22 @@ commands:
   rebuild   project the whole event store into shadow copies of the read models, then swap them in
             (the service keeps running: reads and writes wait only for the swap, a moment)
   verify    project the event store into private copies and list every difference from the live read models
+            (the archived months are read back from their files: the whole log, as rebuild reads it)
   ack-offset-gap <topic> <partition>
             accept the open offset gap of a partition (as /v1/ingest names it): the records between are gone
             from Kafka, and the running service goes on from where the partition now starts
   ${REPLAY_USAGE}
-${RERATE_USAGE}`;
+${RERATE_USAGE}
+${PARTITION_USAGE}`;
 
 async function main(command: string | undefined, args: string[]): Promise<number> {
   if (command === 'migrate') return migrateCommand();
   if (command === 'grant' && args.length === 1) return grantCommand(args[0]);
   if (command === 'ack-offset-gap') return acknowledgeOffsetGap(args);
   if (command === 'replay-feed') return replayFeedCommand(args);
+  if (command === 'partitions' && args.length === 0) return asOwner(partitionsCommand);
+  if (command === 'archive-partition') return asOwner((client) => archivePartitionCommand(client, args));
+  if (command === 'restore-partition') return asOwner((client) => restorePartitionCommand(client, args));
   if (command === 'rerate') {
     const context = await NestFactory.createApplicationContext(CliModule, { logger: ['error', 'warn'] });
     try {
@@ -93,9 +104,15 @@ async function main(command: string | undefined, args: string[]): Promise<number
     }
     const differences = await verifyReadModels(client, new PostgresEventStore(), projections, onProgress);
     bar.stop();
+    const archives = await listArchives(client);
+    const archived =
+      archives.length === 0
+        ? ''
+        : `, ${archives.map((archive) => `${archive.partition} (${archive.events} events)`).join(', ')} ` +
+          'read back from their archive files';
     if (differences.length === 0) {
       process.stdout.write(
-        `verified: every read model equals its rebuild from the event store (${seconds(started)} s)\n`,
+        `verified: every read model equals its rebuild from the event store${archived} (${seconds(started)} s)\n`,
       );
       return 0;
     }
@@ -214,17 +231,31 @@ async function grantCommand(role: string): Promise<number> {
 }
 
 /**
- * The connection of the owner-level commands (migrate, grant, rebuild, verify): the owner role's
- * MIGRATION_DATABASE_URL, else DATABASE_URL, as `migrate` reads it.
+ * The connection of the owner-level commands (migrate, grant, rebuild, verify, the partition commands):
+ * the owner role's MIGRATION_DATABASE_URL, else DATABASE_URL, as `migrate` reads it.
  */
-function ownerPool(config: LedgerConfig): Pool {
+function ownerPool(
+  config: LedgerConfig,
+  idleInTransactionTimeoutMs: number = config.database.idleInTransactionTimeoutMs,
+): Pool {
   // No statement timeout: a rebuild's statements run as long as the event store is large.
-  const { idleInTransactionTimeoutMs } = config.database;
   return createPool(
     config.migrationDatabaseUrl,
     { max: 1, applicationName: 'message-ledger-cli', statementTimeoutMs: 0, idleInTransactionTimeoutMs },
     (error) => new Logger('ledger-cli').warn(`connection lost: ${error.message}`),
   );
+}
+
+/** One owner connection for a partition command; an archive's file checks may keep it idle in a transaction. */
+async function asOwner(work: (client: PoolClient) => Promise<number>): Promise<number> {
+  const pool = ownerPool(loadLedgerConfig(process.env), 0);
+  const client = await pool.connect();
+  try {
+    return await work(client);
+  } finally {
+    client.release();
+    await pool.end();
+  }
 }
 
 const seconds = (started: number): string => ((Date.now() - started) / 1000).toFixed(1);

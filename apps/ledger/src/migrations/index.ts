@@ -2,6 +2,7 @@ import {
   AddEventTransactionIds1700000001200,
   CreateEventStore1700000000000,
   EventsRefuseTruncate1700000001340,
+  PartitionEventStore1700000002000,
 } from '@ledger/event-store';
 import { CreateCursorSecrets1700000001330 } from './create-cursor-secrets.migration.js';
 import { CreateIngestSafeguards1700000000300 } from './create-ingest-safeguards.migration.js';
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   CreateReratingRuns1700000001600,
   CreateRejectionReplays1700000001700,
   AddValidityAndPeriods1700000001900,
+  PartitionEventStore1700000002000,
 ];

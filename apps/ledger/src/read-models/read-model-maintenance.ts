@@ -1,6 +1,7 @@
 import type { LedgerEvent } from '@ledger/contracts';
 import type { PostgresEventStore, StoredEvent } from '@ledger/event-store';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import { dropWholeLog, wholeLog } from './archived-events.js';
 import type { Projection } from './projection.js';
 import { PAGE, readModelTables, replayAll, type ReplayProgress } from './projection-replayer.js';
 
@@ -45,8 +46,11 @@ export async function rebuildReadModels(
   // Unqualified names in the projections now resolve to the shadow tables; events stay in public.
   await client.query(`SET search_path = ${SHADOW_SCHEMA}, public`);
   try {
-    const total = Number((await client.query<{ total: string }>('SELECT count(*) AS total FROM events')).rows[0].total);
-    const catchUp = new CatchUp(client, eventStore, projections, (replayed) =>
+    const whole = await wholeLog(client, eventStore);
+    const archived = whole.archives.reduce((sum, archive) => sum + archive.events, 0);
+    const live = Number((await client.query<{ total: string }>('SELECT count(*) AS total FROM events')).rows[0].total);
+    const total = live + archived;
+    const catchUp = new CatchUp(client, whole.eventStore, projections, (replayed) =>
       onProgress({ replayed, total: Math.max(total, replayed) }),
     );
     // Each pass is shorter than the one before while replay outruns ingest; a bound in case it does not.
@@ -62,6 +66,7 @@ export async function rebuildReadModels(
   } finally {
     await client.query('RESET search_path');
     await client.query(`DROP SCHEMA IF EXISTS ${SHADOW_SCHEMA} CASCADE`);
+    await dropWholeLog(client);
   }
 }
 
@@ -225,7 +230,9 @@ export async function verifyReadModels(
     for (const table of tables) {
       await client.query(`CREATE TEMP TABLE ${table} (LIKE public.${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
     }
-    await replayAll(client, eventStore, projections, onProgress);
+    // Made inside this transaction: the rollback at the end removes it.
+    const whole = await wholeLog(client, eventStore);
+    await replayAll(client, whole.eventStore, projections, onProgress);
     const differences: TableDifference[] = [];
     for (const table of tables) {
       const onlyLive = await client.query<{ row: string }>(

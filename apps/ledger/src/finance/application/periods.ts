@@ -105,7 +105,7 @@ export class ClosePeriodHandler implements ICommandHandler<ClosePeriodCommand> {
       await lockPeriodsForClose(client);
       const state = await client.query<{ closed_through: string | null; version: number | null }>(
         `SELECT (SELECT max(period) FROM finance_periods) AS closed_through,
-                (SELECT max(stream_version) FROM events WHERE stream_id = $1) AS version`,
+                (SELECT version FROM event_streams WHERE stream_id = $1) AS version`,
         [FINANCE_STREAM],
       );
       const { closed_through: closedThrough, version } = state.rows[0];

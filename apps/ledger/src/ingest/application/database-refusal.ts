@@ -1,4 +1,4 @@
-import { ConcurrencyError } from '@ledger/event-store';
+import { ArchivedEventError, ConcurrencyError } from '@ledger/event-store';
 
 /**
  * SQLSTATE classes that say the data itself cannot be kept (22 data exception, 23 integrity
@@ -18,6 +18,7 @@ const LOST_RACE_CONSTRAINTS = new Set([
  * administrator's shutdown 57, a lost race, a bug): those are retried, never pinned on a record.
  */
 export function databaseRefusal(error: unknown): string | null {
+  if (error instanceof ArchivedEventError) return error.message;
   if (error instanceof ConcurrencyError || typeof error !== 'object' || error === null) return null;
   const { code, message, constraint } = error as { code?: unknown; message?: unknown; constraint?: unknown };
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return null;

@@ -1,5 +1,13 @@
-import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { PostgresEventStore } from '@ledger/event-store';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ensureEventPartitions, PostgresEventStore } from '@ledger/event-store';
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import { createPool, migrate, type Migrations, type Pool } from './database.js';
 
@@ -17,6 +25,47 @@ class PoolCloser implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.pool.end(), this.apiPool.end()]);
+  }
+}
+
+/** How often a running ledger makes sure next months' partitions exist (a catalogue look-up when they do). */
+const PARTITION_CHECK_MS = 60 * 60 * 1000;
+
+/**
+ * Creates the event store's partitions ahead (this month and the next ones) at boot and every hour, so
+ * that an append never lands in the default partition for want of its month (docs/PARTITIONS.md).
+ */
+@Injectable()
+class EventPartitionKeeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('EventPartitions');
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensure();
+    this.timer = setInterval(() => void this.ensure(), PARTITION_CHECK_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  private async ensure(): Promise<void> {
+    try {
+      const created = await this.pool.connect().then(async (client) => {
+        try {
+          return await ensureEventPartitions(client);
+        } finally {
+          client.release();
+        }
+      });
+      if (created.length > 0) this.logger.log(`created event partitions: ${created.join(', ')}`);
+    } catch (error) {
+      // Appends still land (the default partition takes them): a warning to act on, not a reason to stop.
+      this.logger.warn(`could not create the event partitions ahead: ${(error as Error).message}`);
+    }
   }
 }
 
@@ -71,6 +120,7 @@ export class DatabaseModule {
             ),
         },
         PoolCloser,
+        EventPartitionKeeper,
         PostgresEventStore,
       ],
       exports: [PG_POOL, API_PG_POOL, PostgresEventStore],

@@ -2,6 +2,11 @@ import pg from 'pg';
 
 /** The tables whose rows are facts or bookkeeping of the schema: the service may read them, nothing more. */
 const APPEND_ONLY = 'events';
+/**
+ * The event store's own tables, kept by its append trigger (which runs as the owner), and the record
+ * of archived months (written by `ledger -- archive-partition` as the owner).
+ */
+const EVENT_STORE_OWN = new Set(['event_keys', 'event_streams', 'event_archives']);
 const MIGRATIONS_TABLE = 'migrations';
 
 export interface GrantSummary {
@@ -11,8 +16,9 @@ export interface GrantSummary {
 
 /**
  * Gives the service's role what it needs to run and nothing more (docs/CONTRACT.md section 7):
- * connect, SELECT everywhere, INSERT only on the event store, SELECT/INSERT/UPDATE/DELETE on the
- * read models; no TRUNCATE, no DDL. Idempotent: run after every `migrate`, it covers new tables.
+ * connect, SELECT everywhere, INSERT only on the event store (whose trigger keeps its key and head
+ * tables as the owner), SELECT/INSERT/UPDATE/DELETE on the read models; no TRUNCATE, no DDL, nothing
+ * on a partition directly. Idempotent: run after every `migrate`, it covers new tables.
  */
 export async function grantServiceRole(client: pg.ClientBase, role: string): Promise<GrantSummary> {
   const who = pg.escapeIdentifier(role);
@@ -23,12 +29,15 @@ export async function grantServiceRole(client: pg.ClientBase, role: string): Pro
   );
   const database = pg.escapeIdentifier(rows[0].database);
   const schema = pg.escapeIdentifier(rows[0].schema);
+  // Partitions are reached through their parent's rights: none of their own (an event partition, a key partition).
   const tables = await client.query<{ name: string }>(
-    'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
+    `SELECT c.relname AS name FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      ORDER BY c.relname`,
   );
   const readWrite = tables.rows
     .map((row) => row.name)
-    .filter((name) => name !== APPEND_ONLY && name !== MIGRATIONS_TABLE);
+    .filter((name) => name !== APPEND_ONLY && name !== MIGRATIONS_TABLE && !EVENT_STORE_OWN.has(name));
   await client.query('BEGIN');
   try {
     await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${who}`);

@@ -11,6 +11,8 @@ const STATUS_OF: Record<LedgerErrorCode, HttpStatus> = {
   INVALID_TARIFF: HttpStatus.INTERNAL_SERVER_ERROR,
   UNREADABLE_TARIFF_FILE: HttpStatus.INTERNAL_SERVER_ERROR,
   CONCURRENCY_CONFLICT: HttpStatus.INTERNAL_SERVER_ERROR,
+  // A purchase that repeats one whose month is archived: the first stands, as for any conflicting repeat.
+  ARCHIVED_EVENT: HttpStatus.CONFLICT,
   INVALID_CONFIGURATION: HttpStatus.INTERNAL_SERVER_ERROR,
   RERATING_RUN_NOT_FOUND: HttpStatus.NOT_FOUND,
   TARIFF_CANNOT_RERATE: HttpStatus.UNPROCESSABLE_ENTITY,
