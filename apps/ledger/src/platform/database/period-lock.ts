@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 
 /** The advisory lock that orders closes of accounting periods against everything that projects. */
 // Beside 74_000_001 (feed relay), 74_000_002 (migrations) and 74_000_003 (dead-letter relay): never one of theirs.
-const PERIOD_LOCK = 74_000_004;
+export const PERIOD_LOCK = 74_000_004;
 
 /**
  * Taken in share mode at the start of every transaction that appends and projects events, before
