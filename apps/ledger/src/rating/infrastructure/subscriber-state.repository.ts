@@ -4,6 +4,9 @@ import { ConcurrencyError } from '@ledger/event-store';
 import { initialSubscriberState, type BoltOnHolding, type SubscriberState } from '@ledger/rating';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 
+/** A subscriber's stream id is this prefix and the msisdn (streamOf). */
+const STREAM_PREFIX = streamOf('');
+
 export interface LoadedSubscriber {
   state: SubscriberState;
   version: number;
@@ -21,7 +24,7 @@ export interface LoadedSlice {
 interface SliceRow {
   tariff_version: number | null;
   closed_through: string | null;
-  /** [stream id, version, written by a later transaction than this one] per stream with events. */
+  /** [msisdn, its stream's version, written by a later transaction than this one] per stream with events. */
   versions: [string, number, boolean][] | null;
   /** [msisdn, purchase id, bolt-on, units, units left, price, purchased at (epoch ms), expires at (epoch ms)]. */
   holdings: [string, string, string, number, number, number, number, number | null][] | null;
@@ -43,23 +46,24 @@ export class SubscriberStateRepository {
       // Rows come back as JSON arrays: one value to parse instead of a row object per stream and holding.
       text: `SELECT (SELECT max(version) FROM tariff_versions) AS tariff_version,
                     (SELECT max(period) FROM finance_periods) AS closed_through,
-                    (SELECT json_agg(json_build_array(s.stream_id, e.stream_version, e.transaction_id > pg_current_xact_id()))
-                     FROM unnest($1::text[]) AS s(stream_id)
+                    (SELECT json_agg(json_build_array(s.msisdn, e.stream_version, e.transaction_id > pg_current_xact_id()))
+                     FROM unnest($1::text[]) AS s(msisdn)
                      CROSS JOIN LATERAL (SELECT stream_version, transaction_id FROM events
-                                         WHERE events.stream_id = s.stream_id
+                                         WHERE events.stream_id = $2::text || s.msisdn
                                          ORDER BY stream_version DESC LIMIT 1) e) AS versions,
                     (SELECT json_agg(json_build_array(msisdn, purchase_id, bolt_on, units, units_remaining, price_pence,
                                                       floor(extract(epoch FROM purchased_at) * 1000)::bigint,
                                                       floor(extract(epoch FROM expires_at) * 1000)::bigint)
                                      ORDER BY purchased_at, purchase_id)
-                     FROM bolt_ons WHERE msisdn = ANY($2::text[]) AND units_remaining > 0) AS holdings`,
-      values: [msisdns.map(streamOf), msisdns],
+                     FROM bolt_ons WHERE msisdn = ANY($1::text[]) AND units_remaining > 0) AS holdings`,
+      // The msisdns once (pg escapes every element of an array): each stream id is the prefix and the msisdn.
+      values: [msisdns, STREAM_PREFIX],
     });
     const row = result.rows[0];
     // The feed reads in transaction id order (docs/FEED.md): a stream's next event must come from a later transaction.
     const ahead = row.versions?.find(([, , isAhead]) => isAhead);
-    if (ahead) throw new ConcurrencyError(`transaction order of ${ahead[0]}`);
-    const versionByStream = new Map((row.versions ?? []).map(([streamId, version]) => [streamId, version]));
+    if (ahead) throw new ConcurrencyError(`transaction order of ${streamOf(ahead[0])}`);
+    const versionBySubscriber = new Map((row.versions ?? []).map(([msisdn, version]) => [msisdn, version]));
     const holdingsBySubscriber = new Map<string, BoltOnHolding[]>();
     for (const [
       msisdn,
@@ -87,7 +91,7 @@ export class SubscriberStateRepository {
       const boltOns = holdingsBySubscriber.get(msisdn);
       subscribers.set(msisdn, {
         state: boltOns ? { msisdn, boltOns } : initialSubscriberState(msisdn),
-        version: versionByStream.get(streamOf(msisdn)) ?? 0,
+        version: versionBySubscriber.get(msisdn) ?? 0,
       });
     }
     return { subscribers, tariffVersion: row.tariff_version, closedThrough: row.closed_through };
