@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       const slice = commands.slice(start, start + 2_000);
       await inTransaction(pool, async (client) => {
         const tariff = await tariffs.current(client);
-        const streams = await states.load(client, [...new Set(slice.map(subscriberOf))]);
+        const { subscribers: streams } = await states.load(client, [...new Set(slice.map(subscriberOf))]);
         const { events } = decideAll(slice, streams, tariff.tariff, new Map());
         const positions = await eventStore.append(
           client,

@@ -26,18 +26,6 @@ export function holdingOf(row: Omit<BoltOnRow, 'msisdn'>): BoltOnHolding {
   };
 }
 
-/** The bolt-ons with units left of each subscriber, oldest first: what rating draws on. */
-export async function holdingsWithUnitsLeft(client: PoolClient, msisdns: readonly string[]): Promise<BoltOnRow[]> {
-  const result = await client.query<BoltOnRow>({
-    name: 'subscriber-holdings',
-    text: `SELECT msisdn, purchase_id, bolt_on, units, units_remaining, price_pence, purchased_at, expires_at FROM bolt_ons
-           WHERE msisdn = ANY($1::text[]) AND units_remaining > 0
-           ORDER BY purchased_at, purchase_id`,
-    values: [msisdns],
-  });
-  return result.rows;
-}
-
 /** A subscriber's bolt-ons as they stand now. */
 export async function boltOnsNow(pool: Pool, msisdn: string): Promise<Omit<BoltOnRow, 'msisdn'>[]> {
   const result = await pool.query<Omit<BoltOnRow, 'msisdn'>>({

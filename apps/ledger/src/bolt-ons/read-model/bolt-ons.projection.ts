@@ -1,6 +1,7 @@
 import type { Allocation } from '@ledger/contracts';
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import type { Projection, RecordedEvent } from '@ledger/app/read-models/projection.js';
+import { runWrites, type Write } from '@ledger/app/read-models/writes.js';
 
 /**
  * Every bolt-on bought, with the units still left and the revenue recognised so far. It is also
@@ -11,11 +12,20 @@ export class BoltOnsProjection implements Projection {
   readonly tables = ['bolt_ons'];
 
   async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    await runWrites(client, await this.plan(client, events));
+  }
+
+  plan(_client: PoolClient, events: readonly RecordedEvent[]): Promise<Write[]> {
+    return Promise.resolve(this.writes(events));
+  }
+
+  private writes(events: readonly RecordedEvent[]): Write[] {
+    const writes: Write[] = [];
     const purchases = events.flatMap(({ event, globalPosition }) =>
       event.type === 'BoltOnPurchased' ? [{ ...event.data, globalPosition }] : [],
     );
     if (purchases.length > 0) {
-      await client.query({
+      writes.push({
         name: 'bolt-ons-insert',
         text: `INSERT INTO bolt_ons (purchase_id, msisdn, bolt_on, units, units_remaining, price_pence, purchased_at, expires_at, global_position)
                SELECT p, m, b, u, u, pp, at, ex, g
@@ -52,9 +62,11 @@ export class BoltOnsProjection implements Projection {
         use(event.data.after.allocations, 1);
       }
     }
-    if (uses.size === 0) return;
-    await client.query({
+    if (uses.size === 0) return writes;
+    writes.push({
       name: 'bolt-ons-use',
+      // A message may use a bolt-on bought in the same batch: the update must see that insert.
+      seesEarlier: purchases.length > 0,
       text: `UPDATE bolt_ons SET units_remaining = units_remaining - t.u, recognised_pence = recognised_pence + t.r
              FROM unnest($1::text[], $2::int[], $3::int[]) AS t(p, u, r)
              WHERE bolt_ons.purchase_id = t.p`,
@@ -64,5 +76,6 @@ export class BoltOnsProjection implements Projection {
         [...uses.values()].map((use) => use.recognisedPence),
       ],
     });
+    return writes;
   }
 }

@@ -1,4 +1,4 @@
-import { isPeriod, nextPeriod, postingOf } from './postings.js';
+import { dayOf, isPeriod, nextPeriod, postingOf } from './postings.js';
 
 describe('where a figure is posted (docs/CONTRACT.md section 9)', () => {
   it.each([
@@ -30,5 +30,16 @@ describe('where a figure is posted (docs/CONTRACT.md section 9)', () => {
     ['April', false],
   ])('%s is a period: %s', (value, valid) => {
     expect(isPeriod(value)).toBe(valid);
+  });
+});
+
+describe('the UTC day of an instant', () => {
+  it.each([
+    ['2026-03-31T23:30:00Z', '2026-03-31'],
+    ['2026-03-31T23:30:00.123Z', '2026-03-31'],
+    ['2026-03-31T23:30:00-02:00', '2026-04-01'],
+    ['2026-04-01T00:30:00+01:00', '2026-03-31'],
+  ])('%s falls on %s', (instant, day) => {
+    expect(dayOf(instant)).toBe(day);
   });
 });

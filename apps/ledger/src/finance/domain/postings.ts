@@ -65,7 +65,11 @@ export function nextPeriod(period: string): string {
 /** The first instant of a period, RFC 3339. */
 export const startOfPeriod = (period: string): string => `${period}-01T00:00:00Z`;
 
-export const dayOf = (instant: string): string => new Date(Date.parse(instant)).toISOString().slice(0, 10);
+/** The UTC day of an instant; one already in UTC (`YYYY-MM-DDT…Z`, as the ledger stores them) is read as it stands. */
+export const dayOf = (instant: string): string =>
+  instant.length >= 20 && instant[4] === '-' && instant[10] === 'T' && instant.endsWith('Z')
+    ? instant.slice(0, 10)
+    : new Date(Date.parse(instant)).toISOString().slice(0, 10);
 
 /** Where a figure of `day` is posted, given the closes recorded before it. */
 export function postingOf(day: string, closedThrough: ClosedThrough): { postingDay: string; period: string } {
@@ -155,19 +159,30 @@ class PostingList {
   constructor(private readonly closedThrough: ClosedThrough) {}
 
   add(day: string, breakageAt: string | null, network: Network | null, figures: Partial<PostedFigures>): void {
-    const where = { ...postingOf(day, this.closedThrough), breakageAt, network };
-    let posting = this.postings.find(
-      (candidate) =>
-        candidate.postingDay === where.postingDay &&
-        candidate.period === where.period &&
-        candidate.breakageAt === where.breakageAt &&
-        candidate.network === where.network,
-    );
+    // On the hot path (every message): postingOf inlined, no intermediate objects, only the figures given added.
+    const period = day.slice(0, 7);
+    const { closedThrough } = this;
+    const postingDay = closedThrough === null || period > closedThrough ? day : `${nextPeriod(closedThrough)}-01`;
+    let posting: Posting | undefined;
+    for (const candidate of this.postings) {
+      if (
+        candidate.postingDay === postingDay &&
+        candidate.period === period &&
+        candidate.breakageAt === breakageAt &&
+        candidate.network === network
+      ) {
+        posting = candidate;
+        break;
+      }
+    }
     if (!posting) {
-      posting = { ...where, ...ZERO_FIGURES };
+      posting = { postingDay, period, breakageAt, network, ...ZERO_FIGURES };
       this.postings.push(posting);
     }
-    for (const name of FIGURE_NAMES) posting[name] += figures[name] ?? 0;
+    for (const name in figures) {
+      const value = figures[name as keyof PostedFigures];
+      if (value !== undefined) posting[name as keyof PostedFigures] += value;
+    }
   }
 
   list(): Posting[] {

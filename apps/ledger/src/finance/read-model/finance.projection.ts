@@ -1,5 +1,6 @@
 import type { PoolClient } from '@ledger/app/platform/database/database.js';
-import type { Projection, RecordedEvent } from '@ledger/app/read-models/projection.js';
+import type { Projection, ProjectionContext, RecordedEvent } from '@ledger/app/read-models/projection.js';
+import { runWrites, type Write } from '@ledger/app/read-models/writes.js';
 import { postingsOf, type ClosedThrough } from '../domain/postings.js';
 
 /**
@@ -12,8 +13,14 @@ export class FinanceProjection implements Projection {
   readonly tables = ['finance_postings', 'finance_expiries', 'finance_periods'];
 
   async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    let closedThrough = await closedThroughOf(client);
+    await runWrites(client, await this.plan(client, events));
+  }
+
+  /** The closes are read here unless the caller read them after taking the periods lock (`context`). */
+  async plan(client: PoolClient, events: readonly RecordedEvent[], context: ProjectionContext = {}): Promise<Write[]> {
+    const writes: Write[] = [];
+    if (events.length === 0) return writes;
+    let closedThrough = context.closedThrough === undefined ? await closedThroughOf(client) : context.closedThrough;
     const expiries = await expiriesOf(client, events);
     const rows: unknown[] = [];
     const newExpiries: { p: string; at: string }[] = [];
@@ -48,7 +55,7 @@ export class FinanceProjection implements Projection {
       );
     }
     if (newExpiries.length > 0) {
-      await client.query({
+      writes.push({
         name: 'finance-expiries-insert',
         text: `INSERT INTO finance_expiries (purchase_id, expires_at)
                SELECT p, at FROM json_to_recordset($1::json) AS t(p text, at timestamptz)`,
@@ -56,15 +63,15 @@ export class FinanceProjection implements Projection {
       });
     }
     if (closes.length > 0) {
-      await client.query({
+      writes.push({
         name: 'finance-periods-insert',
         text: `INSERT INTO finance_periods (period, closed_at, global_position)
                SELECT p, at, g FROM json_to_recordset($1::json) AS t(p text, at timestamptz, g bigint)`,
         values: [JSON.stringify(closes)],
       });
     }
-    if (rows.length === 0) return;
-    await client.query({
+    if (rows.length === 0) return writes;
+    writes.push({
       name: 'finance-postings-insert',
       text: `INSERT INTO finance_postings (global_position, ordinal, posting_day, period, breakage_at, network,
                bolt_on_sales_pence, payg_pence, recognised_pence, breakage_pence,
@@ -74,6 +81,7 @@ export class FinanceProjection implements Projection {
                     os int, om int, "is" int, im int)`,
       values: [JSON.stringify(rows)],
     });
+    return writes;
   }
 }
 

@@ -105,21 +105,22 @@ export class IngestBatchService {
     }
   }
 
-  /** In one transaction: lock the partition's offset, rate what is new, keep what cannot be read, advance. */
+  /** In one transaction: lock the partition's offset, rate what is new and advance, keep what cannot be read. */
   private recordFresh(topic: string, partition: number, decoded: readonly DecodedMessage[]): Promise<SliceOutcome> {
     return retryOnConflict(
       () =>
         inTransaction(this.pool, async (client) => {
-          const next = await this.offsets.lock(client, topic, partition);
+          const next = await this.offsets.lockHoldingPeriodsOpen(client, topic, partition);
           const fresh = decoded.filter((entry) => entry.offset >= next);
           if (fresh.length === 0) return NOTHING;
           const requests: RatingRequest[] = fresh.flatMap(({ decoded: record, origin }) =>
             record.readable ? [{ command: record.command, origin }] : [],
           );
-          const decisions = await this.writer.rate(client, requests);
+          // The offset moves in the same round trip as the read models' writes (the row is locked above).
+          const advance = this.offsets.advance(topic, partition, fresh[fresh.length - 1].offset + 1n);
+          const decisions = await this.writer.rate(client, requests, { periodsHeld: true, alsoWrite: [advance] });
           const unreadable = fresh.flatMap(asRejection);
           await this.keepUnreadable(client, topic, unreadable);
-          await this.offsets.advance(client, topic, partition, fresh[fresh.length - 1].offset + 1n);
           return { fresh, decisions, unreadable };
         }),
       (error) => this.logger.debug(`${topic}[${partition}] lost a race (${error.message}); deciding again`),

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
+import { PERIOD_LOCK } from '@ledger/app/platform/database/period-lock.js';
+import type { Write } from '@ledger/app/read-models/writes.js';
 
 export interface StoredOffset {
   topic: string;
@@ -13,25 +15,31 @@ export interface StoredOffset {
  */
 @Injectable()
 export class IngestOffsetsRepository {
-  /** Locks the partition's row for this transaction, so that two consumers of one partition take turns. */
-  async lock(client: PoolClient, topic: string, partition: number): Promise<bigint> {
-    // One round trip: creates the row on first use, and either way takes its row lock and reads it.
+  /**
+   * Locks the partition's row for this transaction, so that two consumers of one partition take turns,
+   * and then takes the periods lock in share mode (holdPeriodsOpen), as every transaction that appends
+   * and projects must before it reads: the same two locks in the same order as before, in one round trip.
+   */
+  async lockHoldingPeriodsOpen(client: PoolClient, topic: string, partition: number): Promise<bigint> {
+    // Creates the row on first use, and either way takes its row lock and reads it; RETURNING runs after the row lock.
     const result = await client.query<{ next_offset: string }>({
-      name: 'offsets-lock',
+      name: 'offsets-lock-periods',
       text: `INSERT INTO ingest_offsets (topic, partition, next_offset) VALUES ($1, $2, 0)
              ON CONFLICT (topic, partition) DO UPDATE SET next_offset = ingest_offsets.next_offset
-             RETURNING next_offset`,
-      values: [topic, partition],
+             RETURNING next_offset, pg_advisory_xact_lock_shared($3::bigint) IS NOT NULL AS periods_held`,
+      values: [topic, partition, PERIOD_LOCK],
     });
     return BigInt(result.rows[0].next_offset);
   }
 
-  async advance(client: PoolClient, topic: string, partition: number, nextOffset: bigint): Promise<void> {
-    await client.query({
+  /** The statement that moves the partition's offset, for the caller to run with its other writes. */
+  advance(topic: string, partition: number, nextOffset: bigint): Write {
+    return {
       name: 'offsets-advance',
-      text: 'UPDATE ingest_offsets SET next_offset = $3, updated_at = now() WHERE topic = $1 AND partition = $2',
+      text: `UPDATE ingest_offsets SET next_offset = $3::bigint, updated_at = now()
+             WHERE topic = $1::text AND partition = $2::int`,
       values: [topic, partition, nextOffset.toString()],
-    });
+    };
   }
 
   /**

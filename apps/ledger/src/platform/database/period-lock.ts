@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { ADVISORY_LOCKS } from './advisory-locks.js';
 
 /** The advisory lock that orders closes of accounting periods against everything that projects. */
-const PERIOD_LOCK = ADVISORY_LOCKS.periods;
+export const PERIOD_LOCK = ADVISORY_LOCKS.periods;
 
 /**
  * Taken in share mode at the start of every transaction that appends and projects events, before

@@ -14,12 +14,22 @@ import type { PoolClient } from '@ledger/app/platform/database/database.js';
 import { holdPeriodsOpen } from '@ledger/app/platform/database/period-lock.js';
 import type { RecordOrigin, Rejection } from '@ledger/app/rejections/read-model/record-origin.js';
 import { RejectionsRepository } from '@ledger/app/rejections/read-model/rejections.repository.js';
-import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
+import { PROJECTIONS, project, type Projection } from '@ledger/app/read-models/projection.js';
+import type { Write } from '@ledger/app/read-models/writes.js';
 import { SubscriberStateRepository } from '../infrastructure/subscriber-state.repository.js';
 import { TariffVersions } from '../tariff/tariff-versions.js';
 
 /** The rating decision, or why the tariff could not rate the input at all. */
 export type Decision = RatedDecision;
+
+export interface RateOptions {
+  /** `false` for a replay: the input is a rejection already, which the caller marks. */
+  readonly keepRejections?: boolean;
+  /** The caller took the periods lock in share mode (holdPeriodsOpen) earlier in this transaction. */
+  readonly periodsHeld?: boolean;
+  /** The caller's own writes, run in the same round trip as the read models' (they must not need to see those). */
+  readonly alsoWrite?: readonly Write[];
+}
 
 export interface RatingRequest {
   readonly command: RatingCommand;
@@ -41,26 +51,27 @@ export class LedgerWriter {
     @Inject(PROJECTIONS) private readonly projections: readonly Projection[],
   ) {}
 
-  /** `keepRejections: false` for a replay: the input is a rejection already, which the caller marks. */
   async rate(
     client: PoolClient,
     requests: readonly RatingRequest[],
-    { keepRejections = true }: { keepRejections?: boolean } = {},
+    { keepRejections = true, periodsHeld = false, alsoWrite = [] }: RateOptions = {},
   ): Promise<Decision[]> {
     // Before the append: the finance projection must see every close recorded before these events.
-    await holdPeriodsOpen(client);
+    if (!periodsHeld) await holdPeriodsOpen(client);
     const commands = requests.map(({ command }) => command);
     const priors = await this.priorsOf(client, commands);
-    const streams = await this.subscribers.load(client, [...new Set(commands.map(subscriberOf))]);
-    // Read in this transaction: an input is rated with the newest version stored before it, on every instance.
-    const tariff = await this.tariffs.current(client);
-    const decided = decideAll(commands, streams, tariff.tariff, priors);
+    // Read in this transaction, with the streams: an input is rated with the newest version stored
+    // before it, on every instance; only the parsed document is kept, per version (a version never changes).
+    const loaded = await this.subscribers.load(client, [...new Set(commands.map(subscriberOf))]);
+    if (loaded.tariffVersion === null) throw new Error('no tariff version is stored: the service stores one at start');
+    const tariff = await this.tariffs.version(loaded.tariffVersion, client);
+    const decided = decideAll(commands, loaded.subscribers, tariff.tariff, priors);
     const { decisions } = decided;
     const events = decided.events.map((decidedEvent) => stampVersion(decidedEvent, tariff.version));
 
     const positions = await this.eventStore.append(client, events.map(toNewEvent));
     const recorded = events.map(({ event }, index) => ({ globalPosition: positions[index], event }));
-    for (const projection of this.projections) await projection.apply(client, recorded);
+    await project(client, this.projections, recorded, { closedThrough: loaded.closedThrough }, alsoWrite);
     if (keepRejections) await this.rejections.record(client, rejectionsOf(requests, decisions, events));
     return decisions;
   }
