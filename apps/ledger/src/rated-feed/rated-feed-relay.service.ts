@@ -9,7 +9,9 @@ import {
   type Kafka,
   type Producer,
   type TopicNames,
+  warnUnanswered,
 } from '@ledger/app/platform/kafka/kafka.js';
+import { sendAnswered } from '@ledger/app/platform/kafka/answered-send.js';
 import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 import { FEED_HEADERS, sizedSends } from './feed-records.js';
 import { feedRecords, readFeedTopic, type FeedTopic } from './feed-topic.js';
@@ -235,11 +237,16 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     const transaction = await lead.producer.transaction();
     try {
       for (const send of sizedSends(records, lead.topic.sendBytes)) {
-        await transaction.send({
-          topic,
-          acks: -1,
-          messages: send.map(({ partition, key, value, headers }) => ({ partition, key, value, headers })),
-        });
+        // Every partition answered before the commit: kafkajs may drop one whose leader moved mid-send.
+        await sendAnswered(
+          (record) => transaction.send(record),
+          {
+            topic,
+            acks: -1,
+            messages: send.map(({ partition, key, value, headers }) => ({ partition, key, value, headers })),
+          },
+          warnUnanswered,
+        );
       }
       // kafkajs passes the metadata through to TxnOffsetCommit, though its types omit it.
       const offset: kafkajs.PartitionOffset & { metadata: string } = {
