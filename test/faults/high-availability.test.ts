@@ -104,7 +104,7 @@ describe('exactly once when a replicated engine loses a node', () => {
   /** Exactly once against what Kafka holds, and the rated feed against the event store. */
   const exactlyOnce = async (run: Scenario, url: string): Promise<string[]> => {
     const { placed, duplicates, acknowledgedMissing, unknown } = await placedInKafka(run);
-    const kept = `${placed.length} records in the input topics for ${run.placed.length} acknowledged: ${duplicates} beyond the acknowledgements (a retried request written twice), ${acknowledgedMissing.length} acknowledged and missing`;
+    const kept = `${placed.length} records in the input topics for ${run.placed.length} acknowledged: ${duplicates} beyond the acknowledgements (a retried request written twice), ${acknowledgedMissing.length} acknowledged and missing; ${run.producer.unanswered} sent again that kafkajs had left unanswered`;
     run.log.note(kept);
     process.stderr.write(`[ha] ${run.label}: ${kept}\n`);
     const problems: string[] = [];
