@@ -1,5 +1,5 @@
 import type kafkajs from 'kafkajs';
-import { sendAnswered, sendBatchAnswered, unanswered } from './answered-send.js';
+import { assertAnswered, sendAnswered, sendBatchAnswered, unanswered } from './answered-send.js';
 
 const message = (partition: number | undefined, value: string): kafkajs.Message => ({ partition, value });
 const answer = (topicName: string, partition: number, baseOffset: string): kafkajs.RecordMetadata => ({
@@ -89,5 +89,19 @@ describe('unanswered', () => {
         [answer('a', 0, '0'), answer('b', 0, '0')],
       ),
     ).toEqual([{ topic: 'a', messages: [message(1, '2')] }]);
+  });
+});
+
+describe('assertAnswered', () => {
+  const record = { topic: 'feed', messages: [message(0, 'a'), message(1, 'b')] };
+
+  it('passes when every partition was answered', () => {
+    expect(() => assertAnswered(record, [answer('feed', 0, '1'), answer('feed', 1, '4')])).not.toThrow();
+  });
+
+  it('throws, saying how many, when one was not: the transaction is aborted and sent again', () => {
+    expect(() => assertAnswered(record, [answer('feed', 0, '1')])).toThrow(
+      'kafkajs left 1 messages to feed unanswered after a leader change',
+    );
   });
 });
