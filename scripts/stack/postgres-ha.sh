@@ -305,8 +305,9 @@ cmd_up() {
   prepare_dir
   start_monitor
   start_node node1
-  # The first node must be registered (single) before the second registers as its standby.
-  wait_for "node1 registered" 90 node_registered node1
+  # The first node must be registered (single) before the second registers as its standby; on a
+  # later 'up' (a killed node restarted) node1 may rightly be the secondary.
+  [[ -f "$PG_HA_DIR/node2.created" ]] || wait_for "node1 registered" 90 node_registered node1
   start_node node2
   wait_for "a primary and a synchronous secondary" "$PG_HA_UP_TIMEOUT" formation_healthy
   start_haproxy

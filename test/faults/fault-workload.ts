@@ -228,6 +228,8 @@ export function partitionOf(key: string | null, fallback: number, partitions: nu
  */
 export class FaultProducer {
   readonly placed: PlacedRecord[] = [];
+  /** Records sent again because kafkajs resolved a send with no answer for their partition. */
+  unanswered = 0;
   private paused: Promise<void> | null = null;
   private resumeGate: (() => void) | null = null;
   private inFlight: Promise<unknown> = Promise.resolve();
@@ -256,30 +258,47 @@ export class FaultProducer {
   async send(topic: string, records: readonly OutgoingRecord[], chunk = 250, gapMs = 0): Promise<void> {
     for (let start = 0; start < records.length; start += chunk) {
       if (this.paused) await this.paused;
-      const slice = records.slice(start, start + chunk).map((record) => ({
+      let slice = records.slice(start, start + chunk).map((record) => ({
         record,
         partition: partitionOf(record.key, this.sequence++, this.partitions),
       }));
-      const sending = this.producer.send({
-        topic,
-        acks: -1,
-        messages: slice.map(({ record, partition }) => ({ key: record.key, value: record.value, partition })),
-      });
-      this.inFlight = sending.catch(() => undefined);
-      const metadata = await sending;
-      const next = new Map(
-        metadata.map((entry) => [entry.partition, BigInt(entry.baseOffset ?? entry.offset ?? '-1')]),
-      );
-      for (const { record, partition } of slice) {
-        const offset = next.get(partition);
-        if (offset === undefined || offset < 0n) {
-          // An idempotent retry answered as a duplicate carries no offset; only a test that reads the topic back may accept that.
-          if (!this.offsetsFromKafka) throw new Error(`no offset acknowledged for ${topic}[${partition}]`);
-          this.placed.push({ ...record, topic, partition, offset: -1n });
-          continue;
+      // kafkajs 2.2.4 can resolve a send without an answer for some of its partitions: when a broker
+      // dies under a request whose other partitions another broker already answered, and the dead
+      // one's partitions move to that broker, its retry sends them nowhere (producer/sendMessages.js
+      // retries only the brokers without a response). Those records were never acknowledged: they
+      // go again. The producer rewound its sequence numbers for them, so a copy that did land
+      // before the broker died is recognised by the new leader and not written twice.
+      for (let attempt = 1; slice.length > 0; attempt += 1) {
+        if (attempt > 10) throw new Error(`${slice.length} records to ${topic} still unanswered after 10 sends`);
+        const sending = this.producer.send({
+          topic,
+          acks: -1,
+          messages: slice.map(({ record, partition }) => ({ key: record.key, value: record.value, partition })),
+        });
+        this.inFlight = sending.catch(() => undefined);
+        const metadata = await sending;
+        const next = new Map(
+          metadata.map((entry) => [entry.partition, BigInt(entry.baseOffset ?? entry.offset ?? '-1')]),
+        );
+        const unanswered: typeof slice = [];
+        for (const item of slice) {
+          const { record, partition } = item;
+          const offset = next.get(partition);
+          if (offset === undefined) {
+            unanswered.push(item);
+            continue;
+          }
+          if (offset < 0n) {
+            // An idempotent retry answered as a duplicate carries no offset; only a test that reads the topic back may accept that.
+            if (!this.offsetsFromKafka) throw new Error(`no offset acknowledged for ${topic}[${partition}]`);
+            this.placed.push({ ...record, topic, partition, offset: -1n });
+            continue;
+          }
+          next.set(partition, offset + 1n);
+          this.placed.push({ ...record, topic, partition, offset });
         }
-        next.set(partition, offset + 1n);
-        this.placed.push({ ...record, topic, partition, offset });
+        this.unanswered += unanswered.length;
+        slice = unanswered;
       }
       if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
     }

@@ -16,14 +16,26 @@ import {
 /**
  * `npm run ledger -- rebuild` while the built service ingests a steady stream: the rebuild
  * projects into shadow tables and swaps them in, so balance reads keep answering, ingest waits
- * at most a moment, Postgres detects no deadlock, and `verify` is clean after it.
+ * at most a moment, Postgres detects no deadlock, and `verify` is clean after it. The stream is
+ * offered at REBUILD_ONLINE_RATE messages a second (5,000 by default); the output gives the rate
+ * the producer achieved and the rate the ledger recorded during the rebuild.
  */
 const BACKLOG = 60_000;
-/** More than the rebuild can outlast: what is left when it ends goes at full speed. */
-const STREAM = 80_000;
-/** The stream's offered rate: chunks of 250 every 50 ms is at most 5,000 messages a second. */
-const CHUNK = 250;
-const GAP_MS = 50;
+/** The stream's offered rate, messages a second (the issue's 5,000 unless REBUILD_ONLINE_RATE says otherwise). */
+const RATE = rateFrom(process.env.REBUILD_ONLINE_RATE);
+/** One chunk every 100 ms, sent on a schedule: a chunk that went late is followed at once by the next. */
+const TICK_MS = 100;
+const CHUNK = Math.max(1, Math.round((RATE * TICK_MS) / 1_000));
+/** Thirty seconds of stream, more than the rebuild lasts: what is left when it ends goes at full speed. */
+const STREAM = RATE * 30;
+
+function rateFrom(given: string | undefined): number {
+  if (given === undefined || given === '') return 5_000;
+  const rate = Number(given);
+  if (!Number.isInteger(rate) || rate < 100)
+    throw new Error(`REBUILD_ONLINE_RATE must be a whole number of messages a second, at least 100, not ${given}`);
+  return rate;
+}
 
 describe('rebuilding the read models while the service ingests', () => {
   const environment = isolatedEnvironment('rebuild-online');
@@ -64,9 +76,11 @@ describe('rebuilding the read models while the service ingests', () => {
     const stream = workload.messages.slice(BACKLOG);
     let steady = true;
     const streaming = (async () => {
+      const started = performance.now();
       for (let sent = 0; sent < stream.length; sent += CHUNK) {
+        const due = started + (sent / RATE) * 1_000 - performance.now();
+        if (steady && due > 0) await sleep(due);
         await producer.send(topics.messageSent, stream.slice(sent, sent + CHUNK), CHUNK);
-        if (steady) await sleep(GAP_MS);
       }
     })();
 
@@ -103,20 +117,24 @@ describe('rebuilding the read models while the service ingests', () => {
     })();
 
     const placedAtStart = producer.placed.length;
+    const recordedAtStart = await recordedSoFar(pool);
     const rebuildStarted = Date.now();
     const rebuild = await runLedgerCli(environment, ['rebuild'], 600_000);
     const rebuildEnded = Date.now();
     const placedDuring = producer.placed.length - placedAtStart;
+    const recordedDuring = (await recordedSoFar(pool)) - recordedAtStart;
     const streamLeft = producer.placed.length < workload.purchases.length + BACKLOG + STREAM;
     rebuilding = false;
     steady = false;
     await Promise.all([reading, watching]);
     await streaming;
-    const offered = (placedDuring / ((rebuildEnded - rebuildStarted) / 1000)).toFixed(0);
+    const seconds = (rebuildEnded - rebuildStarted) / 1000;
+    const produced = (placedDuring / seconds).toFixed(0);
+    const ingested = (recordedDuring / seconds).toFixed(0);
 
     const maxRead = Math.max(...reads);
     process.stderr.write(
-      `[rebuild online] rebuild ${((rebuildEnded - rebuildStarted) / 1000).toFixed(1)} s under a stream of ${offered} messages/s; ` +
+      `[rebuild online] rebuild ${seconds.toFixed(1)} s under a stream offered at ${RATE} messages/s: ${produced}/s produced, ${ingested}/s recorded; ` +
         `${reads.length} balance reads, slowest ${maxRead.toFixed(0)} ms (before the rebuild: ${Math.max(...baseline).toFixed(0)} ms); ` +
         `longest ingest wait ${longestIngestWaitMs} ms; ${rebuild.output.split('\n').find((line) => line.startsWith('rebuilt'))}\n`,
     );

@@ -24,6 +24,14 @@ export interface FeedRecord {
  */
 export class FeedReader {
   readonly records: FeedRecord[] = [];
+  /**
+   * Partition and offset of every record read: a consumer whose group coordinator moved (a broker
+   * died) rejoins and is handed the same records again from its last committed offset. A record
+   * read twice at one offset is one record; a record published twice has two offsets.
+   */
+  private readonly seen = new Set<string>();
+  /** How many records the consumer was handed again at an offset already read. */
+  redelivered = 0;
   private constructor(private readonly consumer: kafkajs.Consumer) {}
 
   static async start(brokers: string, topic: string): Promise<FeedReader> {
@@ -38,6 +46,12 @@ export class FeedReader {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       eachMessage: ({ partition, message }) => {
+        const at = `${partition}@${message.offset}`;
+        if (reader.seen.has(at)) {
+          reader.redelivered += 1;
+          return Promise.resolve();
+        }
+        reader.seen.add(at);
         const body = JSON.parse(message.value!.toString('utf8')) as Record<string, unknown>;
         const headers = Object.fromEntries(
           Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,20 +14,36 @@ export interface StackRun {
   output: string;
 }
 
+function stackEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    // One fetch of the jars serves every private stack (stack.sh runs Maven when they are missing).
+    KAFKA_LIBS_DIR: join(REPO_ROOT, '.stack', `kafka-${KAFKA_VERSION}`, 'libs'),
+    ...env,
+  };
+}
+
 /** Runs scripts/stack/stack.sh with `env` on top of ours; jars come from the project's .stack cache. */
 export function runStackScript(args: string[], env: Record<string, string>): StackRun {
-  const result = spawnSync('bash', [STACK_SCRIPT, ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      // One fetch of the jars serves every private stack (stack.sh runs Maven when they are missing).
-      KAFKA_LIBS_DIR: join(REPO_ROOT, '.stack', `kafka-${KAFKA_VERSION}`, 'libs'),
-      ...env,
-    },
-  });
+  const result = spawnSync('bash', [STACK_SCRIPT, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: stackEnv(env) });
   if (result.error) throw result.error;
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** The same without blocking the event loop: other work (a Postgres formation starting) goes on meanwhile. */
+export function runStackScriptAsync(args: string[], env: Record<string, string>): Promise<StackRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [STACK_SCRIPT, ...args], {
+      cwd: REPO_ROOT,
+      env: stackEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('exit', (status) => resolve({ status, output }));
+  });
 }
 
 async function portFree(port: number): Promise<boolean> {
@@ -86,9 +102,9 @@ export async function startPrivateKafka(
     KAFKA_UP_TIMEOUT: '180',
   };
   const args = ['up', ...(options.secure ? ['--secure'] : []), ...(nodes > 1 ? ['--brokers', String(nodes)] : [])];
-  const up = runStackScript(args, env);
+  const up = await runStackScriptAsync(args, env);
   if (up.status !== 0) {
-    runStackScript(['down'], env);
+    await runStackScriptAsync(['down'], env);
     throw new Error(`stack.sh ${args.join(' ')} failed (exit ${up.status}):\n${up.output}`);
   }
   return {

@@ -12,6 +12,7 @@ import {
   type Producer,
   type TopicNames,
 } from '@ledger/app/platform/kafka/kafka.js';
+import { assertAnswered } from '@ledger/app/platform/kafka/answered-send.js';
 import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 import { FEED_HEADERS, sizedSends } from './feed-records.js';
 import { feedRecords, readFeedTopic, type FeedTopic } from './feed-topic.js';
@@ -207,11 +208,14 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     const transaction = await lead.producer.transaction();
     try {
       for (const send of sizedSends(records, lead.topic.sendBytes)) {
-        await transaction.send({
+        const record = {
           topic,
           acks: -1,
           messages: send.map(({ partition, key, value, headers }) => ({ partition, key, value, headers })),
-        });
+        };
+        // Every partition answered before the commit (kafkajs may drop one whose leader moved
+        // mid-send); if not, the transaction is aborted and the batch goes again in a new one.
+        assertAnswered(record, await transaction.send(record));
       }
       // kafkajs passes the metadata through to TxnOffsetCommit, though its types omit it.
       const offset: kafkajs.PartitionOffset & { metadata: string } = {

@@ -18,6 +18,7 @@ import {
   type Kafka,
   type TopicNames,
 } from '@ledger/app/platform/kafka/kafka.js';
+import { whileTopicsPropagate } from '@ledger/app/platform/kafka/topic-propagation.js';
 import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 
 /** Records per transaction: large enough to amortise the commit, small enough to heartbeat often. */
@@ -124,7 +125,10 @@ export class LedgerConsumer implements OnApplicationBootstrap, OnApplicationShut
       if (!payload.restart) this.crashed = payload.error;
     });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics.inputs, fromBeginning: true });
+    await whileTopicsPropagate(
+      () => this.consumer.subscribe({ topics: this.topics.inputs, fromBeginning: true }),
+      (error) => this.logger.warn(`subscribing: ${error.message}; the topics are still reaching every broker`),
+    );
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 5_000,

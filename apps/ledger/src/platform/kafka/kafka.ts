@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import kafkajs from 'kafkajs';
 import { TOPICS, deadLetterTopic } from '@ledger/contracts';
 import { buildKafkaConfig, type KafkaClientOptions, type KafkaClientSettings } from '@ledger/kafka-client';
 import { compressionType, registerKafkaCodecs } from '@ledger/kafka-codecs';
 import type { LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
+import { sendAnswered, sendBatchAnswered } from './answered-send.js';
 import { kafkaLogCreator } from './kafka-log.js';
 
 export const { Kafka, logLevel, Partitioners } = kafkajs;
@@ -49,7 +51,8 @@ export class TopicNames {
 /**
  * The service's own producers (dead letters, the rated-message feed): idempotent, one request in
  * flight so order holds per partition, and never giving up on their own, which the idempotent
- * producer needs to keep its guarantee.
+ * producer needs to keep its guarantee. A send resolves only once every partition it carries was
+ * answered (answered-send.ts: kafkajs may drop a partition whose leader moved mid-request).
  */
 export function createReliableProducer(kafka: Kafka): Producer {
   const producer = kafka.producer({
@@ -59,14 +62,21 @@ export function createReliableProducer(kafka: Kafka): Producer {
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
   });
-  const compression = producerCompression.get(kafka);
-  if (compression === undefined) return producer;
   // kafkajs takes the codec per send: every send of the service's producers gets the configured one.
+  const compression = producerCompression.get(kafka);
+  const codec = compression === undefined ? {} : { compression };
   const send = producer.send.bind(producer);
   const sendBatch = producer.sendBatch.bind(producer);
-  producer.send = (record) => send({ compression, ...record });
-  producer.sendBatch = (batch) => sendBatch({ compression, ...batch });
+  producer.send = (record) => sendAnswered(send, { ...codec, ...record }, warnUnanswered);
+  producer.sendBatch = (batch) => sendBatchAnswered(sendBatch, { ...codec, ...batch }, warnUnanswered);
   return producer;
+}
+
+const producerLogger = new Logger('KafkaProducer');
+
+/** What a send that kafkajs left partly unanswered logs before it sends the rest again. */
+export function warnUnanswered(count: number): void {
+  producerLogger.warn(`kafkajs left ${count} messages unanswered after a leader change; sending them again`);
 }
 
 /** The codec KAFKA_PRODUCER_COMPRESSION chose for the producers of each of the service's clients. */
