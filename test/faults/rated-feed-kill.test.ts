@@ -1,3 +1,4 @@
+import { ADVISORY_LOCKS } from '@ledger/app/platform/database/advisory-locks.js';
 import { TOPICS } from '@ledger/contracts';
 import { eventually } from '../support/ledger-harness.js';
 import { FeedReader, feedProblems } from '../support/feed-reader.js';
@@ -6,7 +7,7 @@ import { Scenario } from './fault-scenario.js';
 import { sleep } from './fault-workload.js';
 
 /** The relay's Postgres advisory lock (one relay per database). */
-const RELAY_LOCK = 74_000_001;
+const RELAY_LOCK = ADVISORY_LOCKS.ratedFeedRelay;
 
 /**
  * The feed's exactly-once acceptance: 50,000 messages over 1,000 subscribers, 6 partitions, two
