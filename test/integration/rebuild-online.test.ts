@@ -121,6 +121,7 @@ describe('rebuilding the read models while the service ingests', () => {
     const rebuildStarted = Date.now();
     const rebuild = await runLedgerCli(environment, ['rebuild'], 600_000);
     const rebuildEnded = Date.now();
+    if (rebuild.code !== 0) process.stderr.write(`[rebuild online] the rebuild failed:\n${rebuild.output}\n`);
     const placedDuring = producer.placed.length - placedAtStart;
     const recordedDuring = (await recordedSoFar(pool)) - recordedAtStart;
     const streamLeft = producer.placed.length < workload.purchases.length + BACKLOG + STREAM;

@@ -128,8 +128,34 @@ async function swapIn(client: PoolClient, tables: readonly string[], catchUp: Ca
     if ((error as { code?: string }).code === '55P03') return null;
     throw error;
   }
-  await client.query(`DROP SCHEMA ${RETIRED_SCHEMA} CASCADE`);
+  await dropRetired(client, tables);
   return Math.round(held);
+}
+
+/**
+ * Drops the replaced tables one at a time, each giving way on a short lock timeout and tried again.
+ * A writer whose prepared statement was planned before the swap locks the retired tables it named
+ * (to find its plan stale) one after another; one `DROP SCHEMA … CASCADE` locking them all in
+ * another order deadlocked with such a writer (Postgres logged `deadlock detected` and the rebuild
+ * failed after its swap had committed).
+ */
+async function dropRetired(client: PoolClient, tables: readonly string[]): Promise<void> {
+  for (const table of tables) {
+    for (let attempt = 1; ; attempt++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(`SET LOCAL lock_timeout = '200ms'`);
+        await client.query(`DROP TABLE IF EXISTS ${RETIRED_SCHEMA}.${table} CASCADE`);
+        await client.query('COMMIT');
+        break;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if ((error as { code?: string }).code !== '55P03' || attempt >= SWAP_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * Math.min(attempt, 10)));
+      }
+    }
+  }
+  await client.query(`DROP SCHEMA ${RETIRED_SCHEMA} CASCADE`);
 }
 
 /**
