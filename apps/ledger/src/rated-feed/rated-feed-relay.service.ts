@@ -109,8 +109,9 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Starts a producer under the feed's transactional id (the broker aborts whatever an earlier
-   * holder left open and refuses it from now on), then reads where the feed stands.
+   * Starts a producer under the feed's transactional id and fences with it (the broker completes
+   * or aborts whatever an earlier holder left open and refuses it from now on), then reads where
+   * the feed stands.
    */
   private async takeOver(): Promise<Lead> {
     const id = relayTransactionalId(this.topic);
@@ -126,6 +127,11 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     });
     try {
       await producer.connect();
+      // kafkajs fences (InitProducerId under the transactional id) at the first transaction, not at
+      // connect: fence now, before reading where the feed stands. The broker answers only once a
+      // transaction an earlier holder left committing has completed, so its position is then visible;
+      // read before it, the position was stale and the batch went out twice (a broker killed mid-commit).
+      await (await producer.transaction()).abort();
       const admin = this.kafka.admin();
       await admin.connect();
       try {
