@@ -138,6 +138,8 @@ function serviceEnv(environment: LedgerEnvironment): Record<string, string> {
     KAFKA_TOPIC_PREFIX: environment.topicPrefix,
     KAFKA_GROUP_ID: environment.groupId,
     LEDGER_API_KEYS: `admin:${environment.apiKey}`,
+    // The bench's API purchases come through one key on behalf of a whole retail estate: the per-key limit is not what it measures.
+    API_RATE_LIMIT: '0',
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
 }
