@@ -1,6 +1,14 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { EVENT_KEY_PARTITIONS, MONTHS_AHEAD } from './event-partitions.js';
 
+/** A trigger that refuses TRUNCATE of one table: a partition's TRUNCATE fires only its own statement triggers. */
+const refuseTruncate = (trigger: string, table: string): string =>
+  `CREATE TRIGGER ${trigger} BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`;
+
+/** A trigger that refuses UPDATE and DELETE of a table's rows. */
+const refuseChanges = (trigger: string, table: string): string =>
+  `CREATE TRIGGER ${trigger} BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION events_append_only()`;
+
 /**
  * The event log becomes a table partitioned by month of `recorded_at` (UTC), so that old months can be
  * archived and dropped (docs/PARTITIONS.md). What a unique index over one table did is kept exact
@@ -51,16 +59,10 @@ export class PartitionEventStore1700000002000 implements MigrationInterface {
     );
     // The old table's definition, read before the rename: Postgres adopts that index for the history partition.
     await queryRunner.query(feedIndex);
-    await queryRunner.query(`
-      CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
-      FOR EACH ROW EXECUTE FUNCTION events_append_only()`);
-    await queryRunner.query(`
-      CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events
-      FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`);
+    await queryRunner.query(refuseChanges('events_append_only', 'events'));
+    await queryRunner.query(refuseTruncate('events_refuse_truncate', 'events'));
     // TRUNCATE of a partition fires only that partition's statement triggers.
-    await queryRunner.query(`
-      CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON ${history}
-      FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`);
+    await queryRunner.query(refuseTruncate('events_refuse_truncate', history));
 
     await queryRunner.query(`
       CREATE TABLE event_keys (
@@ -74,9 +76,7 @@ export class PartitionEventStore1700000002000 implements MigrationInterface {
         `CREATE TABLE ${partition} PARTITION OF event_keys
          FOR VALUES WITH (MODULUS ${EVENT_KEY_PARTITIONS}, REMAINDER ${remainder})`,
       );
-      await queryRunner.query(`
-        CREATE TRIGGER event_keys_refuse_truncate BEFORE TRUNCATE ON ${partition}
-        FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`);
+      await queryRunner.query(refuseTruncate('event_keys_refuse_truncate', partition));
     }
     await queryRunner.query(
       `INSERT INTO event_keys SELECT idempotency_key, global_position, recorded_at FROM ${history}`,
@@ -84,12 +84,8 @@ export class PartitionEventStore1700000002000 implements MigrationInterface {
     // Built after the copy: one sort per partition instead of as many random inserts.
     await queryRunner.query('ALTER TABLE event_keys ADD CONSTRAINT event_keys_pkey PRIMARY KEY (idempotency_key)');
     await queryRunner.query(`ALTER TABLE ${history} DROP CONSTRAINT events_idempotency_key_key`);
-    await queryRunner.query(`
-      CREATE TRIGGER event_keys_append_only BEFORE UPDATE OR DELETE ON event_keys
-      FOR EACH ROW EXECUTE FUNCTION events_append_only()`);
-    await queryRunner.query(`
-      CREATE TRIGGER event_keys_refuse_truncate BEFORE TRUNCATE ON event_keys
-      FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`);
+    await queryRunner.query(refuseChanges('event_keys_append_only', 'event_keys'));
+    await queryRunner.query(refuseTruncate('event_keys_refuse_truncate', 'event_keys'));
 
     // Heads are updated in place at every append: room on the page keeps those updates HOT.
     await queryRunner.query(`
@@ -240,11 +236,7 @@ export class PartitionEventStore1700000002000 implements MigrationInterface {
     await queryRunner.query('ALTER SEQUENCE events_global_position_seq OWNED BY events.global_position');
     await queryRunner.query('ALTER TABLE events ADD CONSTRAINT events_idempotency_key_key UNIQUE (idempotency_key)');
     await queryRunner.query('DROP TRIGGER events_refuse_truncate ON events');
-    await queryRunner.query(`
-      CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
-      FOR EACH ROW EXECUTE FUNCTION events_append_only()`);
-    await queryRunner.query(`
-      CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events
-      FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`);
+    await queryRunner.query(refuseChanges('events_append_only', 'events'));
+    await queryRunner.query(refuseTruncate('events_refuse_truncate', 'events'));
   }
 }

@@ -56,13 +56,11 @@ export async function rebuildReadModels(
     // Each pass is shorter than the one before while replay outruns ingest; a bound in case it does not.
     for (let passes = 1; (await catchUp.pass()) >= SMALL_CATCH_UP && passes < MAX_CATCH_UPS; passes++);
     for (const table of tables) await client.query(`ANALYZE ${SHADOW_SCHEMA}.${table}`);
-    for (let attempt = 1; ; attempt++) {
+    const swapped = await untilLocksGranted("the read models' locks", 50, async () => {
       await catchUp.pass();
-      const heldMs = await swapIn(client, tables, catchUp);
-      if (heldMs !== null) return { replayed: catchUp.replayed, swapAttempts: attempt, heldMs };
-      if (attempt >= SWAP_ATTEMPTS) throw new Error(`could not take the read models' locks in ${SWAP_ATTEMPTS} tries`);
-      await new Promise((resolve) => setTimeout(resolve, 50 * Math.min(attempt, 10)));
-    }
+      return swapIn(client, tables, catchUp);
+    });
+    return { replayed: catchUp.replayed, swapAttempts: swapped.attempts, heldMs: swapped.value };
   } finally {
     await client.query('RESET search_path');
     await client.query(`DROP SCHEMA IF EXISTS ${SHADOW_SCHEMA} CASCADE`);
@@ -140,22 +138,38 @@ async function swapIn(client: PoolClient, tables: readonly string[], catchUp: Ca
  * failed after its swap had committed).
  */
 async function dropRetired(client: PoolClient, tables: readonly string[]): Promise<void> {
-  for (const table of tables) {
-    for (let attempt = 1; ; attempt++) {
+  for (const table of tables)
+    await untilLocksGranted(`the retired ${table}`, 20, async () => {
       await client.query('BEGIN');
       try {
         await client.query(`SET LOCAL lock_timeout = '200ms'`);
         await client.query(`DROP TABLE IF EXISTS ${RETIRED_SCHEMA}.${table} CASCADE`);
         await client.query('COMMIT');
-        break;
+        return true;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
-        if ((error as { code?: string }).code !== '55P03' || attempt >= SWAP_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20 * Math.min(attempt, 10)));
+        if ((error as { code?: string }).code === '55P03') return null;
+        throw error;
       }
-    }
-  }
+    });
   await client.query(`DROP SCHEMA ${RETIRED_SCHEMA} CASCADE`);
+}
+
+/**
+ * Runs an attempt until it is granted its locks (it returns null when a lock timed out, having
+ * changed nothing), waiting a little longer after each refusal; gives up after SWAP_ATTEMPTS.
+ */
+async function untilLocksGranted<T>(
+  what: string,
+  stepMs: number,
+  attempt: () => Promise<T | null>,
+): Promise<{ value: T; attempts: number }> {
+  for (let attempts = 1; ; attempts++) {
+    const value = await attempt();
+    if (value !== null) return { value, attempts };
+    if (attempts >= SWAP_ATTEMPTS) throw new Error(`could not take ${what} in ${SWAP_ATTEMPTS} tries`);
+    await new Promise((resolve) => setTimeout(resolve, stepMs * Math.min(attempts, 10)));
+  }
 }
 
 /**
