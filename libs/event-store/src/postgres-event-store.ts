@@ -86,9 +86,11 @@ export class PostgresEventStore {
     // The key row carries recorded_at, so each event is looked up in its own month's partition only.
     const result: QueryResult<KeyRow> = await client.query({
       name: 'event-store-find-keys',
-      text: `SELECT k.idempotency_key AS key, e.* FROM event_keys k
-               LEFT JOIN events e ON e.recorded_at = k.recorded_at AND e.global_position = k.global_position
-              WHERE k.idempotency_key = ANY($1::text[])`,
+      // Key by key (a nested loop over the array), so that each key probes its own hash partition only:
+      // `= ANY` would probe every partition with every key.
+      text: `SELECT k.idempotency_key AS key, e.* FROM unnest($1::text[]) AS q(key)
+               JOIN event_keys k ON k.idempotency_key = q.key
+               LEFT JOIN events e ON e.recorded_at = k.recorded_at AND e.global_position = k.global_position`,
       values: [keys],
     });
     for (const row of result.rows) {

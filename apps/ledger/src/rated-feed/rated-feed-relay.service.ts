@@ -2,7 +2,7 @@ import kafkajs from 'kafkajs';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AdvisoryLockHolder } from '@ledger/app/platform/database/advisory-lock-holder.js';
 import { ADVISORY_LOCKS } from '@ledger/app/platform/database/advisory-locks.js';
-import type { Pool, PoolClient } from '@ledger/app/platform/database/database.js';
+import { inPlannedTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import {
   KAFKA,
@@ -184,7 +184,9 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
 
   /** Publishes the next batch in one Kafka transaction; returns how many events it carried. */
   private async relayOnce(lead: Lead): Promise<number> {
-    const rows = await this.withClient((client) => this.feed.next(client, lead.checkpoint, BATCH));
+    const rows = await inPlannedTransaction(this.pool, 'ordered', (client) =>
+      this.feed.next(client, lead.checkpoint, BATCH),
+    );
     if (rows.length === 0) return 0;
     const topic = this.topic;
     let references = 0;

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Decision } from '@ledger/app/rating/application/ledger-writer.service.js';
-import { inTransaction, type Pool } from '@ledger/app/platform/database/database.js';
+import { inPlannedTransaction, type Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { LedgerWriter } from '@ledger/app/rating/application/ledger-writer.service.js';
 import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
@@ -24,7 +24,7 @@ export class PurchaseBoltOnHandler implements ICommandHandler<PurchaseBoltOnComm
       payload: rawBody,
     } as const;
     const [decision] = await retryOnConflict(() =>
-      inTransaction(this.pool, (client) =>
+      inPlannedTransaction(this.pool, 'keyed', (client) =>
         this.writer.rate(client, [{ command: { type: 'PurchaseBoltOn', purchase }, origin }]),
       ),
     );

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { deadLetterTopic } from '@ledger/contracts';
-import { inTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
+import { inPlannedTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 import {
@@ -109,7 +109,7 @@ export class IngestBatchService {
   private recordFresh(topic: string, partition: number, decoded: readonly DecodedMessage[]): Promise<SliceOutcome> {
     return retryOnConflict(
       () =>
-        inTransaction(this.pool, async (client) => {
+        inPlannedTransaction(this.pool, 'keyed', async (client) => {
           const next = await this.offsets.lockHoldingPeriodsOpen(client, topic, partition);
           const fresh = decoded.filter((entry) => entry.offset >= next);
           if (fresh.length === 0) return NOTHING;

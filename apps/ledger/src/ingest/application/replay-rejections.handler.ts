@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { messageSentSchema, type LedgerEvent } from '@ledger/contracts';
-import { inTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
+import { inPlannedTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { LedgerWriter, type Decision } from '@ledger/app/rating/application/ledger-writer.service.js';
 import { retryOnConflict } from '@ledger/app/rating/application/retry-on-conflict.js';
@@ -30,7 +30,7 @@ export class ReplayRejectionsHandler implements ICommandHandler<ReplayRejections
     let afterId = '0';
     for (;;) {
       const batch = await retryOnConflict(() =>
-        inTransaction(this.pool, (client) => this.replayBatch(client, window, afterId)),
+        inPlannedTransaction(this.pool, 'keyed', (client) => this.replayBatch(client, window, afterId)),
       );
       if (batch.lastId === null) return total;
       afterId = batch.lastId;

@@ -15,6 +15,17 @@ export interface PoolSettings {
   readonly idleInTransactionTimeoutMs: number;
 }
 
+/**
+ * On every connection of the service (docs/PERFORMANCE.md):
+ * - every statement is planned for the values it is run with (plan_cache_mode). A prepared statement's
+ *   generic plan is made once per connection, often while the tables are still small: the priors'
+ *   look-up of a fresh store was planned as sequential scans of every key partition and kept, and took
+ *   400 ms a slice, up to 10 s, after a few hundred thousand events;
+ * - no JIT compilation: a slice's statements are estimated above jit_above_cost from the row counts of
+ *   their arrays and JSON documents, and compiling took 100 to 250 ms of a statement that runs in 10.
+ */
+const CONNECTION_OPTIONS = '-c plan_cache_mode=force_custom_plan -c jit=off';
+
 /** A pool on DATABASE_URL; TLS (sslmode, sslrootcert) is node-postgres' reading of the URL. */
 export function createPool(
   databaseUrl: string,
@@ -25,6 +36,7 @@ export function createPool(
     connectionString: databaseUrl,
     max: settings.max,
     application_name: settings.applicationName,
+    options: CONNECTION_OPTIONS,
     ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
     ...(settings.idleInTransactionTimeoutMs > 0
       ? { idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs }
@@ -120,6 +132,43 @@ async function ensureDatabase(databaseUrl: string): Promise<void> {
 /** Runs work in one transaction on one pooled connection; a connection that failed is discarded. */
 export function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   return transaction(pool, 'BEGIN', work);
+}
+
+/**
+ * How the planner is told to run a transaction's statements, set for that transaction only (SET LOCAL,
+ * in the BEGIN's round trip). Postgres plans from statistics that trail a table growing as fast as the
+ * event store (autovacuum analyses it after a tenth more rows), and chose sequential scans and hash
+ * joins of whole tables, or a sort of the whole feed backlog, for statements that touch a few rows.
+ * - `keyed`: rating and appending. Every statement reads and writes rows by key, driven by the slice's
+ *   own values (an array, a JSON document): index lookups in nested loops, never a scan of a table,
+ *   never parallel workers (the cores are the service's and Kafka's).
+ * - `ordered`: the feed's next batch, read in index order up to its LIMIT, never sorted.
+ */
+export type Planning = 'keyed' | 'ordered';
+
+const PLANNER_SETTINGS: Record<Planning, Record<string, string>> = {
+  keyed: {
+    enable_seqscan: 'off',
+    enable_bitmapscan: 'off',
+    enable_hashjoin: 'off',
+    enable_mergejoin: 'off',
+    max_parallel_workers_per_gather: '0',
+  },
+  ordered: { enable_sort: 'off', enable_bitmapscan: 'off', max_parallel_workers_per_gather: '0' },
+};
+
+const beginPlanned = (planning: Planning): string =>
+  ['BEGIN', ...Object.entries(PLANNER_SETTINGS[planning]).map(([name, value]) => `SET LOCAL ${name} = ${value}`)].join(
+    '; ',
+  );
+
+/** inTransaction, with the planner told how its statements run (Planning). */
+export function inPlannedTransaction<T>(
+  pool: pg.Pool,
+  planning: Planning,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  return transaction(pool, beginPlanned(planning), work);
 }
 
 /** Runs reads in one read-only snapshot, so several statements see the same committed state. */

@@ -32,24 +32,29 @@ export interface FeedBacklog {
 /**
  * The rated message as the feed publishes it: the charge of SPEC section 5 plus its globalPosition,
  * built by Postgres from the event so that the busy service thread neither parses nor serialises it
- * (test/integration/rated-feed.test.ts holds it equal to the API's charge).
+ * (test/integration/rated-feed.test.ts holds it equal to the API's charge). The event's `data` is
+ * stored as json text, which every `->` would parse again: FEED_FROM converts it to jsonb once a row
+ * (d), with the message (m) and the outcome (o: a correction's `after`, else the event itself).
  */
-const OUTCOME_SQL = `CASE WHEN e.event_type = 'MessageRerated' THEN e.data->'after' ELSE e.data END`;
-// A correction (MessageRerated) is the corrected charge, from its `after`, plus `correction: {runId, before}`.
 const PAYLOAD_SQL = `json_build_object(
     'messageId', m->'messageId', 'kind', m->'kind', 'sentAt', m->'sentAt',
     'sender', m->'sender', 'recipient', m->'recipient', 'roamingCountry', m->'roamingCountry',
     'status', CASE e.event_type WHEN 'MessageCharged' THEN 'CHARGED' WHEN 'MessageRecorded' THEN 'RECORDED'
-                                WHEN 'MessageRerated' THEN e.data->'after'->>'status' ELSE 'REJECTED' END,
-    'reason', (${OUTCOME_SQL})->'reason',
-    'units', COALESCE((${OUTCOME_SQL})->'units', '0'),
-    'pence', COALESCE((${OUTCOME_SQL})->'pence', '0'),
-    'allocations', COALESCE((SELECT json_agg(json_build_object('purchaseId', a->'purchaseId', 'units', a->'units'))
-                             FROM json_array_elements((${OUTCOME_SQL})->'allocations') a), '[]'),
-    'tariffVersion', e.data->'tariffVersion',
+                                WHEN 'MessageRerated' THEN o->>'status' ELSE 'REJECTED' END,
+    'reason', o->'reason',
+    'units', COALESCE(o->'units', '0'),
+    'pence', COALESCE(o->'pence', '0'),
+    'allocations', COALESCE((SELECT jsonb_agg(jsonb_build_object('purchaseId', a->'purchaseId', 'units', a->'units'))
+                             FROM jsonb_array_elements(o->'allocations') a), '[]'),
+    'tariffVersion', d->'tariffVersion',
     'correction', CASE WHEN e.event_type = 'MessageRerated'
-                       THEN json_build_object('runId', e.data->'runId', 'before', e.data->'before') END,
+                       THEN json_build_object('runId', d->'runId', 'before', d->'before') END,
     'globalPosition', e.global_position::text)::text`;
+// A correction (MessageRerated) is the corrected charge, from its `after`, plus `correction: {runId, before}`.
+// OFFSET 0 keeps the conversion a subquery of its own: flattened, it would be repeated at every use of d.
+const FEED_FROM = `events e CROSS JOIN LATERAL (SELECT e.data::jsonb AS d OFFSET 0) j
+  CROSS JOIN LATERAL (SELECT j.d->'message' AS m,
+                             CASE WHEN e.event_type = 'MessageRerated' THEN j.d->'after' ELSE j.d END AS o) x`;
 
 interface FeedRowRecord {
   transaction_id: string;
@@ -86,7 +91,7 @@ export class RatedFeedRepository {
     const result = await client.query<FeedRowRecord>({
       name: 'rated-feed-next',
       text: `SELECT e.transaction_id::text, e.global_position, m->'sender'->>'msisdn' AS message_key, ${PAYLOAD_SQL} AS payload
-             FROM events e CROSS JOIN LATERAL (SELECT e.data->'message' AS m) message
+             FROM ${FEED_FROM}
              WHERE e.event_type IN (${FEED_TYPES_SQL})
                AND (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
                AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -153,7 +158,7 @@ export class RatedFeedRepository {
     const { where, values } = replayFilter(range, afterPosition);
     const result = await client.query<FeedRowRecord>(
       `SELECT e.transaction_id::text, e.global_position, m->'sender'->>'msisdn' AS message_key, ${PAYLOAD_SQL} AS payload
-       FROM events e CROSS JOIN LATERAL (SELECT e.data->'message' AS m) message
+       FROM ${FEED_FROM}
        WHERE ${where} ORDER BY e.global_position LIMIT ${Number(limit)}`,
       values,
     );

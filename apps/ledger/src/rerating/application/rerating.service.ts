@@ -3,7 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { streamOf, type MessageRerated } from '@ledger/contracts';
 import { PostgresEventStore, type NewEvent } from '@ledger/event-store';
 import { RatingRejectionError, rerate } from '@ledger/rating';
-import { inTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
+import {
+  inPlannedTransaction,
+  inTransaction,
+  type Pool,
+  type PoolClient,
+} from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { holdPeriodsOpen } from '@ledger/app/platform/database/period-lock.js';
 import { PROJECTIONS, type Projection } from '@ledger/app/read-models/projection.js';
@@ -93,7 +98,9 @@ export class ReratingService {
       found.subscribers ?? (await inTransaction(this.pool, (client) => this.streams.affected(client, found.from)));
     for (let start = 0; start < subscribers.length; start += SUBSCRIBERS_PER_BATCH) {
       const batch = subscribers.slice(start, start + SUBSCRIBERS_PER_BATCH);
-      await retryOnConflict(() => inTransaction(this.pool, (client) => this.applyBatch(client, found, tariff, batch)));
+      await retryOnConflict(() =>
+        inPlannedTransaction(this.pool, 'keyed', (client) => this.applyBatch(client, found, tariff, batch)),
+      );
       onProgress({ subscribersDone: start + batch.length, subscribers: subscribers.length });
     }
     await this.runs.finish(this.pool, runId);
