@@ -6,3 +6,4 @@ export * from './add-transaction-ids.migration.js';
 export * from './event-partitions.js';
 export * from './partition-event-store.migration.js';
 export * from './event-archive.js';
+export * from './lock-stream-heads.migration.js';

@@ -2,6 +2,7 @@ import {
   AddEventTransactionIds1700000001200,
   CreateEventStore1700000000000,
   EventsRefuseTruncate1700000001340,
+  LockStreamHeads1700000002100,
   PartitionEventStore1700000002000,
 } from '@ledger/event-store';
 import { CreateCursorSecrets1700000001330 } from './create-cursor-secrets.migration.js';
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   CreateRejectionReplays1700000001700,
   AddValidityAndPeriods1700000001900,
   PartitionEventStore1700000002000,
+  LockStreamHeads1700000002100,
 ];

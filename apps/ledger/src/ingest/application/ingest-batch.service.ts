@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { deadLetterTopic } from '@ledger/contracts';
+import { deadLetterTopic, streamOf } from '@ledger/contracts';
+import { subscriberOf } from '@ledger/rating';
 import { inPlannedTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
@@ -110,7 +111,7 @@ export class IngestBatchService {
     return retryOnConflict(
       () =>
         inPlannedTransaction(this.pool, 'keyed', async (client) => {
-          const next = await this.offsets.lockHoldingPeriodsOpen(client, topic, partition);
+          const next = await this.offsets.lockHoldingPeriodsOpen(client, topic, partition, streamsOf(decoded));
           const fresh = decoded.filter((entry) => entry.offset >= next);
           if (fresh.length === 0) return NOTHING;
           const requests: RatingRequest[] = fresh.flatMap(({ decoded: record, origin }) =>
@@ -173,6 +174,13 @@ export class IngestBatchService {
       ms: Math.round(seconds * 1000),
     });
   }
+}
+
+/** The streams a slice's readable records append to, each once. */
+function streamsOf(decoded: readonly DecodedMessage[]): string[] {
+  const streams = new Set<string>();
+  for (const { decoded: record } of decoded) if (record.readable) streams.add(streamOf(subscriberOf(record.command)));
+  return [...streams];
 }
 
 function asRejection({ decoded, origin }: DecodedMessage): Rejection[] {

@@ -18,16 +18,25 @@ export class IngestOffsetsRepository {
   /**
    * Locks the partition's row for this transaction, so that two consumers of one partition take turns,
    * and then takes the periods lock in share mode (holdPeriodsOpen), as every transaction that appends
-   * and projects must before it reads: the same two locks in the same order as before, in one round trip.
+   * and projects must before it reads, and last the heads of the streams the slice will append to
+   * (event_streams_lock, in stream order), so that a slice sharing a subscriber with another waits for
+   * it and reads what it committed: the locks in that order, in one round trip.
    */
-  async lockHoldingPeriodsOpen(client: PoolClient, topic: string, partition: number): Promise<bigint> {
-    // Creates the row on first use, and either way takes its row lock and reads it; RETURNING runs after the row lock.
+  async lockHoldingPeriodsOpen(
+    client: PoolClient,
+    topic: string,
+    partition: number,
+    streamIds: readonly string[],
+  ): Promise<bigint> {
+    // Creates the row on first use, and either way takes its row lock and reads it; RETURNING runs
+    // after the row lock, its expressions in the order written.
     const result = await client.query<{ next_offset: string }>({
       name: 'offsets-lock-periods',
       text: `INSERT INTO ingest_offsets (topic, partition, next_offset) VALUES ($1, $2, 0)
              ON CONFLICT (topic, partition) DO UPDATE SET next_offset = ingest_offsets.next_offset
-             RETURNING next_offset, pg_advisory_xact_lock_shared($3::bigint) IS NOT NULL AS periods_held`,
-      values: [topic, partition, PERIOD_LOCK],
+             RETURNING next_offset, pg_advisory_xact_lock_shared($3::bigint) IS NOT NULL AS periods_held,
+                       event_streams_lock($4::text[]) AS heads_locked`,
+      values: [topic, partition, PERIOD_LOCK, streamIds],
     });
     return BigInt(result.rows[0].next_offset);
   }
