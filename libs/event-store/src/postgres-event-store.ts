@@ -100,6 +100,16 @@ export class PostgresEventStore {
     return found;
   }
 
+  /** The events at these global positions (those that exist), in global order. */
+  async readPositions(client: PoolClient, positions: readonly bigint[]): Promise<StoredEvent[]> {
+    if (positions.length === 0) return [];
+    const result: QueryResult<EventRow> = await client.query({
+      text: `SELECT * FROM ${this.log} WHERE global_position = ANY($1::bigint[]) ORDER BY global_position`,
+      values: [positions.map(String)],
+    });
+    return result.rows.map(toStoredEvent);
+  }
+
   /** Reads the whole log in global order, from a position (exclusive), a page at a time. */
   async readAll(client: PoolClient, afterPosition: bigint, limit: number): Promise<StoredEvent[]> {
     const result: QueryResult<EventRow> = await client.query({
