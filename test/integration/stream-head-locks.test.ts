@@ -3,7 +3,7 @@ import { PostgresEventStore, type NewEvent } from '@ledger/event-store';
 import { migrate } from '@ledger/app/platform/database/database.js';
 import { MIGRATIONS } from '@ledger/app/migrations/index.js';
 import { IngestOffsetsRepository } from '@ledger/app/ingest/infrastructure/ingest-offsets.repository.js';
-import { isolatedEnvironment } from '../support/ledger-harness.js';
+import { apiClient, isolatedEnvironment, KEYS, startLedger, type RunningLedger } from '../support/ledger-harness.js';
 
 /**
  * Two slices of different partitions that share a subscriber (a purchase on the retail topic, a
@@ -22,7 +22,7 @@ const event = (streamVersion: number): NewEvent => ({
   data: {},
 });
 
-async function headOf(client: pg.ClientBase): Promise<number> {
+async function headOf(client: pg.ClientBase | pg.Pool): Promise<number> {
   const result = await client.query<{ version: number }>('SELECT version FROM event_streams WHERE stream_id = $1', [
     STREAM,
   ]);
@@ -64,15 +64,7 @@ describe('a slice locks the heads of its streams before it reads them', () => {
           secondLocked = true;
         });
       // The second is waiting on a row lock (not merely slow) before the first commits.
-      for (let waited = 0; ; waited += 50) {
-        const waiting = await pool.query<{ wait_event_type: string | null }>(
-          'SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1',
-          [secondPid],
-        );
-        if (waiting.rows[0]?.wait_event_type === 'Lock') break;
-        if (waited > 10_000) throw new Error('the second slice never waited for the stream head');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitingOnLock(pool, 'pid = $1', [secondPid]);
       expect(secondLocked).toBe(false);
 
       await store.append(first, [event(2)]);
@@ -87,5 +79,87 @@ describe('a slice locks the heads of its streams before it reads them', () => {
       first.release();
       second.release();
     }
+  });
+});
+
+/** Polls until a backend matching `where` waits on a lock; returns the statement it waits in. */
+async function waitingOnLock(pool: pg.Pool, where: string, values: unknown[]): Promise<string> {
+  for (let waited = 0; ; waited += 50) {
+    const waiting = await pool.query<{ query: string }>(
+      `SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND ${where}`,
+      values,
+    );
+    if (waiting.rows.length > 0) return waiting.rows[0].query;
+    if (waited > 10_000) throw new Error('no writer waited for the stream head');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * An API purchase for a subscriber whose slice is in flight: it takes the head before it reads the
+ * subscriber, like the slice, so it waits there and then decides on what the slice committed. It used
+ * to read the old head, decide, and block in its append on the slice's lock: a lost race redone, or a
+ * deadlock when the slice went on to the purchase's stream.
+ */
+describe('an API purchase takes its stream head before it reads', () => {
+  const environment = isolatedEnvironment('headlockapi');
+  const msisdn = '447700900002';
+  const stream = `subscriber-${msisdn}`;
+  let ledger: RunningLedger;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    ledger = await startLedger(environment);
+    pool = new pg.Pool({ connectionString: environment.env.DATABASE_URL, max: 3 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await ledger?.close();
+  });
+
+  it('waits for the slice holding its subscriber, then appends after what the slice committed', async () => {
+    const api = apiClient(ledger.url, KEYS.retail);
+    const purchase = (purchaseId: string) => ({ purchaseId, boltOn: 'GBP3', purchasedAt: '2003-04-01T09:00:00Z' });
+    expect((await api.post(`/v1/subscribers/${msisdn}/bolt-ons`, purchase('HEAD-1'))).status).toBe(201);
+    const head = (
+      await pool.query<{ version: number }>('SELECT version FROM event_streams WHERE stream_id = $1', [stream])
+    ).rows[0].version;
+
+    const slice = await pool.connect();
+    try {
+      await slice.query('BEGIN');
+      await offsets.lockHoldingPeriodsOpen(slice, 'network.message-sent.v1', 0, [stream]);
+      const slicePid = (await slice.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      let answered = false;
+      const second = api.post(`/v1/subscribers/${msisdn}/bolt-ons`, purchase('HEAD-2')).then((response) => {
+        answered = true;
+        return response;
+      });
+      const waitingIn = await waitingOnLock(
+        pool,
+        'pid <> $1 AND pid <> pg_backend_pid() AND datname = current_database()',
+        [slicePid],
+      );
+      // Waiting at the lock, before it read anything: not in the append, after deciding on the old head.
+      expect(waitingIn).toContain('event_streams_lock');
+      expect(answered).toBe(false);
+
+      await store.append(slice, [
+        { streamId: stream, streamVersion: head + 1, type: 'Probe', idempotencyKey: 'probe:api', data: {} },
+      ]);
+      await slice.query('COMMIT');
+      expect((await second).status).toBe(201);
+    } finally {
+      slice.release();
+    }
+    const versions = await pool.query<{ type: string; stream_version: number }>(
+      'SELECT event_type AS type, stream_version FROM events WHERE stream_id = $1 ORDER BY stream_version',
+      [stream],
+    );
+    expect(versions.rows.slice(-2)).toEqual([
+      { type: 'Probe', stream_version: head + 1 },
+      { type: 'BoltOnPurchased', stream_version: head + 2 },
+    ]);
   });
 });

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { deadLetterTopic, streamOf } from '@ledger/contracts';
-import { subscriberOf } from '@ledger/rating';
+import { deadLetterTopic } from '@ledger/contracts';
 import { inPlannedTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 import {
   LedgerWriter,
+  streamsOf,
   type Decision,
   type RatingRequest,
 } from '@ledger/app/rating/application/ledger-writer.service.js';
@@ -111,7 +111,7 @@ export class IngestBatchService {
     return retryOnConflict(
       () =>
         inPlannedTransaction(this.pool, 'keyed', async (client) => {
-          const next = await this.offsets.lockHoldingPeriodsOpen(client, topic, partition, streamsOf(decoded));
+          const next = await this.offsets.lockHoldingPeriodsOpen(client, topic, partition, streamsOfSlice(decoded));
           const fresh = decoded.filter((entry) => entry.offset >= next);
           if (fresh.length === 0) return NOTHING;
           const requests: RatingRequest[] = fresh.flatMap(({ decoded: record, origin }) =>
@@ -119,7 +119,7 @@ export class IngestBatchService {
           );
           // The offset moves in the same round trip as the read models' writes (the row is locked above).
           const advance = this.offsets.advance(topic, partition, fresh[fresh.length - 1].offset + 1n);
-          const decisions = await this.writer.rate(client, requests, { periodsHeld: true, alsoWrite: [advance] });
+          const decisions = await this.writer.rate(client, requests, { locksHeld: true, alsoWrite: [advance] });
           const unreadable = fresh.flatMap(asRejection);
           await this.keepUnreadable(client, topic, unreadable);
           return { fresh, decisions, unreadable };
@@ -177,10 +177,8 @@ export class IngestBatchService {
 }
 
 /** The streams a slice's readable records append to, each once. */
-function streamsOf(decoded: readonly DecodedMessage[]): string[] {
-  const streams = new Set<string>();
-  for (const { decoded: record } of decoded) if (record.readable) streams.add(streamOf(subscriberOf(record.command)));
-  return [...streams];
+function streamsOfSlice(decoded: readonly DecodedMessage[]): string[] {
+  return streamsOf(decoded.flatMap(({ decoded: record }) => (record.readable ? [record.command] : [])));
 }
 
 function asRejection({ decoded, origin }: DecodedMessage): Rejection[] {

@@ -25,8 +25,11 @@ export type Decision = RatedDecision;
 export interface RateOptions {
   /** `false` for a replay: the input is a rejection already, which the caller marks. */
   readonly keepRejections?: boolean;
-  /** The caller took the periods lock in share mode (holdPeriodsOpen) earlier in this transaction. */
-  readonly periodsHeld?: boolean;
+  /**
+   * The caller took the periods lock in share mode and the heads of the requests' streams
+   * (holdPeriodsOpen, or the ingest's offset lock) earlier in this transaction.
+   */
+  readonly locksHeld?: boolean;
   /** The caller's own writes, run in the same round trip as the read models' (they must not need to see those). */
   readonly alsoWrite?: readonly Write[];
 }
@@ -54,11 +57,12 @@ export class LedgerWriter {
   async rate(
     client: PoolClient,
     requests: readonly RatingRequest[],
-    { keepRejections = true, periodsHeld = false, alsoWrite = [] }: RateOptions = {},
+    { keepRejections = true, locksHeld = false, alsoWrite = [] }: RateOptions = {},
   ): Promise<Decision[]> {
-    // Before the append: the finance projection must see every close recorded before these events.
-    if (!periodsHeld) await holdPeriodsOpen(client);
     const commands = requests.map(({ command }) => command);
+    // Before any read: the finance projection must see every close recorded before these events,
+    // and a writer sharing a subscriber with this one must have committed or wait.
+    if (!locksHeld) await holdPeriodsOpen(client, streamsOf(commands));
     const priors = await this.priorsOf(client, commands);
     // Read in this transaction, with the streams: an input is rated with the newest version stored
     // before it, on every instance; only the parsed document is kept, per version (a version never changes).
@@ -82,6 +86,11 @@ export class LedgerWriter {
     for (const [key, { type, data }] of stored) priors.set(key, { event: { type, data } as LedgerEvent });
     return priors;
   }
+}
+
+/** The streams the commands will append to, each once. */
+export function streamsOf(commands: readonly RatingCommand[]): string[] {
+  return [...new Set(commands.map((command) => streamOf(subscriberOf(command))))];
 }
 
 /** Every rating event records the tariff version that decided it (docs/CONTRACT.md section 8.1). */

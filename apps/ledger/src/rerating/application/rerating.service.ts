@@ -113,8 +113,9 @@ export class ReratingService {
     tariff: TariffVersion,
     batch: readonly string[],
   ): Promise<void> {
-    // Before the append: the finance projection must see every close recorded before these events.
-    await holdPeriodsOpen(client);
+    // Before the append: the finance projection must see every close recorded before these events;
+    // and the batch's heads, so that a slice or purchase on one of its subscribers waits for it.
+    await holdPeriodsOpen(client, batch.map(streamOf));
     // The run's row serialises instances applying the same run; what is done is skipped.
     const locked = (await this.runs.find(client, run.runId, true))!;
     const todo = batch.filter((msisdn) => locked.appliedThrough === null || msisdn > locked.appliedThrough);
