@@ -17,7 +17,7 @@ import { TopicsReady } from '@ledger/app/platform/kafka/topics-ready.js';
 import { FEED_HEADERS, sizedSends } from './feed-records.js';
 import { feedRecords, readFeedTopic, type FeedTopic } from './feed-topic.js';
 import { RatedFeedMetrics } from './rated-feed.metrics.js';
-import { RatedFeedRepository, type FeedCheckpoint } from './read-model/rated-feed.repository.js';
+import { RatedFeedRepository, type FeedCheckpoint, type FeedRow } from './read-model/rated-feed.repository.js';
 
 /**
  * Events per Kafka transaction. Each transaction costs its fixed round trips (the send, the offsets,
@@ -35,6 +35,17 @@ interface Lead {
   checkpoint: FeedCheckpoint;
   feedId: string;
   topic: FeedTopic;
+  /**
+   * The batch after the checkpoint, read while the previous batch's Kafka transaction committed; a
+   * lead that is dropped (an error, a lost lock) drops it too, and its successor reads afresh.
+   */
+  ahead: ReadAhead | null;
+}
+
+/** A read of the event store started early: what it found, from which checkpoint. */
+interface ReadAhead {
+  from: FeedCheckpoint;
+  rows: Promise<FeedRow[]>;
 }
 
 /** The position Kafka committed with the last transaction, in the metadata of the relay group's offset. */
@@ -151,7 +162,7 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
         this.logger.log(
           `took over the rated-message feed at position ${checkpoint.feedPosition} (event ${checkpoint.globalPosition})`,
         );
-        return { producer, checkpoint, feedId: stored.feedId, topic };
+        return { producer, checkpoint, feedId: stored.feedId, topic, ahead: null };
       } finally {
         await admin.disconnect();
       }
@@ -186,11 +197,14 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     return { transactionId: position.transactionId, globalPosition: BigInt(position.globalPosition), feedPosition };
   }
 
-  /** Publishes the next batch in one Kafka transaction; returns how many events it carried. */
+  /**
+   * Publishes the next batch in one Kafka transaction; returns how many events it carried. The batch
+   * after it is read from the event store while this one's transaction is sent and committed: the read
+   * only reads, from the position this batch reaches, so it is what the next pass would have read, with
+   * the commits since then still to come on the pass after.
+   */
   private async relayOnce(lead: Lead): Promise<number> {
-    const rows = await inPlannedTransaction(this.pool, 'ordered', (client) =>
-      this.feed.next(client, lead.checkpoint, BATCH),
-    );
+    const rows = await this.batchAfter(lead);
     if (rows.length === 0) return 0;
     const topic = this.topic;
     let references = 0;
@@ -217,6 +231,7 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
       globalPosition: reached.globalPosition.toString(),
     };
 
+    const ahead = this.readAfter(reached);
     const transaction = await lead.producer.transaction();
     try {
       for (const send of sizedSends(records, lead.topic.sendBytes)) {
@@ -245,9 +260,25 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
       throw error;
     }
     lead.checkpoint = reached;
+    lead.ahead = ahead;
     this.metrics.recordsPublished(rows.length, references);
     await this.withClient((client) => this.feed.recordCheckpoint(client, reached));
     return rows.length;
+  }
+
+  /** The batch after the lead's checkpoint: the one read ahead for it, or read now. */
+  private async batchAfter(lead: Lead): Promise<FeedRow[]> {
+    const { ahead } = lead;
+    lead.ahead = null;
+    if (ahead?.from === lead.checkpoint) return ahead.rows;
+    return this.readAfter(lead.checkpoint).rows;
+  }
+
+  private readAfter(checkpoint: FeedCheckpoint): ReadAhead {
+    const rows = inPlannedTransaction(this.pool, 'ordered', (client) => this.feed.next(client, checkpoint, BATCH));
+    // Awaited only if its batch's turn comes; a read whose lead was dropped must not go unhandled.
+    rows.catch(() => undefined);
+    return { from: checkpoint, rows };
   }
 
   private async stepDown(): Promise<void> {
