@@ -237,6 +237,40 @@ describe('idempotency and stream versions stay exact across monthly partitions',
     expect(versions.rows.map((row) => row.idempotency_key)).toEqual(['contested-1', 'contested-2-first']);
   });
 
+  it('keeps every character it is given, and returns the positions in the order of the events', async () => {
+    // What JSON escapes and what COPY's text format gives meaning to (tab, newline, carriage return,
+    // backslash, \N, \.), in each text column and inside the data: the append keeps them as given.
+    const awkward = [
+      'tab\there',
+      'line\nbreak',
+      'cr\rhere',
+      'back\\slash',
+      '\\N',
+      '\\.',
+      '"quoted"',
+      'naïve 😀',
+      '\\\\t',
+    ];
+    const events: NewEvent[] = awkward.map((text, index) => ({
+      streamId: `awkward-${text}`,
+      streamVersion: 1,
+      type: `Probe ${text}`,
+      idempotencyKey: `awkward:${text}`,
+      data: { text, nested: { list: [text, index], empty: '' } },
+    }));
+    const positions = await inTransaction(pool, (client) => store.append(client, events));
+    expect(positions).toHaveLength(events.length);
+    expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
+    const stored = await inTransaction(pool, (client) => store.readPositions(client, positions));
+    expect(stored.map(({ globalPosition, streamId, streamVersion, type, idempotencyKey, data }) => ({
+      globalPosition, streamId, streamVersion, type, idempotencyKey, data,
+    }))).toEqual(events.map((appended, index) => ({ ...appended, globalPosition: positions[index] }))); // prettier-ignore
+    const heads = await pool.query<{ stream_id: string }>(
+      `SELECT stream_id FROM event_streams WHERE stream_id LIKE 'awkward-%'`,
+    );
+    expect(heads.rows.map((row) => row.stream_id).sort()).toEqual(events.map((appended) => appended.streamId).sort());
+  });
+
   it('leaves the default partition empty: every append found its month', async () => {
     const rows = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events_default');
     expect(rows.rows[0].n).toBe(0);

@@ -27,16 +27,17 @@ function nodesOf(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
 }
 
-/** A client that explains each statement it is given instead of running it, and answers with no rows. */
-function explaining(client: PoolClient, plans: PlanNode[]): PoolClient {
-  const query = async (config: { text: string; values?: unknown[] }) => {
+/** A client that explains each statement it is given instead of running it, and answers with `rows`. */
+function explaining(client: PoolClient, plans: PlanNode[], rows: unknown[]): PoolClient {
+  const query = async (statement: string | { text: string; values?: unknown[] }) => {
+    const config = typeof statement === 'string' ? { text: statement } : statement;
     const result = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode; JIT?: unknown }] }>({
       text: `EXPLAIN (FORMAT JSON) ${config.text}`,
       values: config.values,
     });
     const [explained] = result.rows[0]['QUERY PLAN'];
     plans.push(explained.Plan);
-    return { rows: [], rowCount: 0 };
+    return { rows, rowCount: rows.length };
   };
   return { query } as unknown as PoolClient;
 }
@@ -48,9 +49,13 @@ describe('the hot path is planned as lookups by key however stale the statistics
   const databaseUrl = isolatedEnvironment('plans').env.DATABASE_URL;
   let pool: pg.Pool;
 
-  async function plansIn(planning: Planning, work: (client: PoolClient) => Promise<unknown>): Promise<PlanNode[]> {
+  async function plansIn(
+    planning: Planning,
+    work: (client: PoolClient) => Promise<unknown>,
+    rows: unknown[] = [],
+  ): Promise<PlanNode[]> {
     const plans: PlanNode[] = [];
-    await inPlannedTransaction(pool, planning, (client) => work(explaining(client, plans)));
+    await inPlannedTransaction(pool, planning, (client) => work(explaining(client, plans, rows)));
     return plans.flatMap(nodesOf);
   }
 
@@ -104,5 +109,15 @@ describe('the hot path is planned as lookups by key however stale the statistics
     expect(rows.map((row) => row.globalPosition)).toEqual(
       [...rows.map((row) => row.globalPosition)].sort((a, b) => (a < b ? -1 : 1)),
     );
+  });
+
+  it("counts the feed's backlog from its index, without reading the whole log", async () => {
+    const feed = new RatedFeedRepository();
+    const nodes = await plansIn('keyed', (client) => feed.backlog(client), [{ depth: '0', age: null }]);
+    const scans = nodes.filter((node) => /Seq Scan|Bitmap|Gather/.test(node['Node Type']));
+    expect(scans.filter((node) => node['Relation Name']?.startsWith('events'))).toEqual([]);
+    // The relay has published nothing of this store: every rated message is waiting.
+    const backlog = await inPlannedTransaction(pool, 'keyed', (client) => feed.backlog(client));
+    expect(backlog.depth).toBe(EVENTS);
   });
 });

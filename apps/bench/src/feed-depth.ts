@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inPlannedTransaction } from '@ledger/app/platform/database/database.js';
 import { RatedFeedRepository } from '@ledger/app/rated-feed/read-model/rated-feed.repository.js';
 import { sleep } from './service-process.js';
 
@@ -7,12 +8,8 @@ import { sleep } from './service-process.js';
  * store, so this is the ledger's own backlog query (message events past the relay's recorded checkpoint).
  */
 export async function feedDepth(pool: pg.Pool): Promise<number> {
-  const client = await pool.connect();
-  try {
-    return (await new RatedFeedRepository().backlog(client)).depth;
-  } finally {
-    client.release();
-  }
+  // Planned as the service's gauge plans it (rated-feed.metrics.ts).
+  return (await inPlannedTransaction(pool, 'keyed', (client) => new RatedFeedRepository().backlog(client))).depth;
 }
 
 export interface FeedCatchUp {
@@ -22,15 +19,21 @@ export interface FeedCatchUp {
   readonly secondsToEmpty: number;
 }
 
-/** Polls the feed's depth from zero lag until it is empty (or the bound passes). */
+/**
+ * Polls the feed's depth from zero lag until it is empty (or the bound passes). A reading counts at the
+ * moment it was asked for (its snapshot's), not when the count came back: a count over a large backlog
+ * takes a while, and the feed was empty when the reading that found it empty began.
+ */
 export async function waitForFeed(pool: pg.Pool, boundSeconds = 60): Promise<FeedCatchUp> {
   const started = performance.now();
   const depthAtZeroLag = await feedDepth(pool);
   let depth = depthAtZeroLag;
+  let asked = started;
   while (depth > 0) {
     if (performance.now() - started > boundSeconds * 1000) return { depthAtZeroLag, secondsToEmpty: Infinity };
     await sleep(20);
+    asked = performance.now();
     depth = await feedDepth(pool);
   }
-  return { depthAtZeroLag, secondsToEmpty: (performance.now() - started) / 1000 };
+  return { depthAtZeroLag, secondsToEmpty: (asked - started) / 1000 };
 }
