@@ -24,5 +24,4 @@ if [ -z "${LEDGER_API_KEYS:-}" ]; then
   echo "  try: curl -H 'Authorization: Bearer ${dev_key}' http://127.0.0.1:${PORT:-3000}/v1/ingest"
 fi
 
-# The heap bound of `npm run start:prod` (package.json): the old generation kept to 384 MiB.
-LOG_FORMAT="${LOG_FORMAT:-pretty}" exec node --max-old-space-size=384 dist/apps/ledger/src/main.js
+LOG_FORMAT="${LOG_FORMAT:-pretty}" exec node dist/apps/ledger/src/main.js

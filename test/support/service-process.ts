@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from './ledger-harness.js';
 
-/** The built service (`npm run build`), run as `npm run start:prod` runs it but without its heap bound; LEDGER_SERVICE_ENTRY points elsewhere. */
+/** The built service (`npm run build`), run exactly as `npm run start:prod` runs it; LEDGER_SERVICE_ENTRY points elsewhere. */
 export const SERVICE_ENTRY =
   process.env.LEDGER_SERVICE_ENTRY ?? fileURLToPath(new URL('../../dist/apps/ledger/src/main.js', import.meta.url));
 
