@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { inPlannedTransaction } from '@ledger/app/platform/database/database.js';
 import { RatedFeedRepository } from '@ledger/app/rated-feed/read-model/rated-feed.repository.js';
 import { sleep } from './service-process.js';
 
@@ -8,8 +7,7 @@ import { sleep } from './service-process.js';
  * store, so this is the ledger's own backlog query (message events past the relay's recorded checkpoint).
  */
 export async function feedDepth(pool: pg.Pool): Promise<number> {
-  // Planned as the service's gauge plans it (rated-feed.metrics.ts).
-  return (await inPlannedTransaction(pool, 'keyed', (client) => new RatedFeedRepository().backlog(client))).depth;
+  return (await new RatedFeedRepository().readBacklog(pool)).depth;
 }
 
 export interface FeedCatchUp {

@@ -6,15 +6,6 @@ import { join } from 'node:path';
 
 /** The built service, run as `npm run start:prod` runs it. */
 const SERVICE_ENTRY = 'dist/apps/ledger/src/main.js';
-
-/** The node flags before the entry in package.json's `start:prod` (its heap bound), read once. */
-const START_PROD_FLAGS: readonly string[] = (() => {
-  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const words = scripts['start:prod'].trim().split(/\s+/);
-  const entry = words.indexOf(SERVICE_ENTRY);
-  if (words[0] !== 'node' || entry < 0) throw new Error(`start:prod is not "node [flags] ${SERVICE_ENTRY}"`);
-  return words.slice(1, entry);
-})();
 const CLI_ENTRY = 'dist/apps/ledger/src/cli/ledger-cli.js';
 
 /** What one ledger environment of the bench is: its database, topics and consumer group. */
@@ -59,7 +50,7 @@ export class ServiceInstance {
     const logFile = join(tmpdir(), `message-ledger-bench-${name}-${process.pid}.log`);
     const log = openSync(logFile, 'a');
     try {
-      const child = spawn(process.execPath, [...START_PROD_FLAGS, ...nodeOptions, SERVICE_ENTRY], {
+      const child = spawn(process.execPath, [...nodeOptions, SERVICE_ENTRY], {
         env: { ...process.env, ...serviceEnv(environment), PORT: String(port) },
         stdio: ['ignore', log, log],
       });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { inPlannedTransaction, type Pool } from '@ledger/app/platform/database/database.js';
+import type { Pool } from '@ledger/app/platform/database/database.js';
 import { PG_POOL } from '@ledger/app/platform/database/database.module.js';
 import { LedgerMetrics } from '@ledger/app/platform/observability/ledger-metrics.js';
 import { RatedFeedRepository, type FeedBacklog } from './read-model/rated-feed.repository.js';
@@ -83,9 +83,7 @@ export class RatedFeedMetrics {
   /** A database that does not answer leaves the gauges empty for that scrape rather than stale. */
   private async backlog(): Promise<FeedBacklog | null> {
     try {
-      // From the feed's index, by key: planned from statistics that trail the log, the count read every
-      // event of a store of 12,000,000 (13 s a reading) where the backlog held none.
-      return await inPlannedTransaction(this.pool, 'keyed', (client) => this.feed.backlog(client));
+      return await this.feed.readBacklog(this.pool);
     } catch (error) {
       this.logger.warn(`metrics: could not read the feed's backlog: ${(error as Error).message}`);
       return null;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from '@ledger/app/platform/database/database.js';
+import { inPlannedTransaction, type Pool, type PoolClient } from '@ledger/app/platform/database/database.js';
 
 /** The events the feed carries, one record each. */
 export const FEED_EVENT_TYPES = ['MessageCharged', 'MessageRecorded', 'MessageRejected', 'MessageRerated'] as const;
@@ -127,6 +127,15 @@ export class RatedFeedRepository {
              WHERE feed_position < $3`,
       values: [checkpoint.transactionId, checkpoint.globalPosition.toString(), checkpoint.feedPosition.toString()],
     });
+  }
+
+  /**
+   * The backlog in a transaction of its own, read from the feed's index by key: planned from statistics
+   * that trail the log, the count read every event of a store of 12,000,000 (13 s a reading) where the
+   * backlog held none.
+   */
+  readBacklog(pool: Pool): Promise<FeedBacklog> {
+    return inPlannedTransaction(pool, 'keyed', (client) => this.backlog(client));
   }
 
   /** What waits to be published, from the recorded checkpoint (which trails Kafka by a batch at most). */
