@@ -8,6 +8,7 @@ import { describeKafkaSettings } from '@ledger/kafka-client';
 import { LEDGER_CONFIG, weakApiKeyWarnings, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
 import { configureHttpEdge } from '@ledger/app/platform/http/http-edge.js';
 import { setupOpenApi } from '@ledger/app/platform/http/openapi/openapi.js';
+import { applyHeapGrowth } from '@ledger/app/platform/runtime/heap-growth.js';
 
 async function bootstrap(): Promise<void> {
   // Lines logged while the modules start are held until the pino logger takes over, then written by it.
@@ -21,6 +22,7 @@ async function bootstrap(): Promise<void> {
   // SIGTERM: finish or abandon the slice in flight, leave the group, close the pool, then exit 0.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const config = app.get<LedgerConfig>(LEDGER_CONFIG);
+  Logger.log(applyHeapGrowth(config.heapGrowingPercent), 'Bootstrap');
   if (config.apiKeys.length === 0) {
     Logger.warn('LEDGER_API_KEYS is empty: every call but /health and /metrics will be refused', 'Bootstrap');
   }

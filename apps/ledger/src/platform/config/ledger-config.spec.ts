@@ -62,6 +62,8 @@ describe('loadLedgerConfig', () => {
     ['HEALTH_STALLED_PARTITION_SECONDS', { HEALTH_STALLED_PARTITION_SECONDS: '0' }],
     ['HEALTH_DEAD_LETTER_RELAY_SECONDS', { HEALTH_DEAD_LETTER_RELAY_SECONDS: 'soon' }],
     ['DEAD_LETTER_KAFKA_BROKERS', { DEAD_LETTER_KAFKA_BROKERS: 'nowhere' }],
+    ['HEAP_GROWING_PERCENT', { HEAP_GROWING_PERCENT: '-1' }],
+    ['HEAP_GROWING_PERCENT', { HEAP_GROWING_PERCENT: 'half' }],
   ])('refuses a bad %s and names it', (name, env) => {
     expect(() => loadLedgerConfig(env)).toThrow(name);
   });
@@ -99,6 +101,12 @@ describe('loadLedgerConfig', () => {
     });
     expect(config).toMatchObject({ migrateAtStart: false, migrationDatabaseUrl: 'postgres://owner@db/ledger' });
     expect(loadLedgerConfig({ DATABASE_URL: 'postgres://app@db/x' }).migrationDatabaseUrl).toBe('postgres://app@db/x');
+  });
+
+  it('bounds the heap growth at 150% unless told, 0 leaving it to V8', () => {
+    expect(loadLedgerConfig({}).heapGrowingPercent).toBe(150);
+    expect(loadLedgerConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadLedgerConfig({ HEAP_GROWING_PERCENT: '300' }).heapGrowingPercent).toBe(300);
   });
 
   it('has defaults for the HTTP edge and the database timeouts', () => {
