@@ -572,9 +572,9 @@ ${readings(results)
 - **Freshness**: each record is due at its place in the schedule (record n at n / rate seconds); a poller on
   its own connection stamps a message when it first sees its \`charges\` row, polling every 10 ms; both on one
   monotonic clock, so a stall of the bench's own producer counts against the figure (its lateness is shown).
-  The poller walks \`events\` by its primary key and joins \`charges\` (written in the same transaction), because
-  \`charges\` has no index on \`global_position\` and a scan every 10 ms would load the machine under test; it
-  re-asks for positions it skipped, since transactions commit out of position order. "Kept up" means the last
+  The poller walks \`events\` by its primary key and looks up each new event's \`charges\` row (written in the same
+  transaction) by its key, because \`charges\` has no index on \`global_position\` and a scan every 10 ms would load
+  the machine under test; it re-asks for positions it skipped, since transactions commit out of position order. "Kept up" means the last
   message was visible within a second of the last produced.
 - **Slices**: the service's own histograms (\`ledger_batch_size\`, \`ledger_batch_duration_seconds\` on
   \`GET /metrics\`) read before it stops; the p99 is the upper bound of the bucket that holds it.
