@@ -14,6 +14,9 @@ export interface CpuUsage {
   readonly other: number;
   /** Busy time no process alive at the end accounts for: the kernel's own work, processes that came and went. */
   readonly unattributed: number;
+  /** Time the hypervisor gave this machine's cores to others (steal): cores the run did not have. */
+  readonly steal: number;
+  /** Busy, steal included. */
   readonly total: number;
 }
 
@@ -22,6 +25,7 @@ type Group = 'service' | 'postgres' | 'kafka' | 'bench' | 'other';
 interface Snapshot {
   at: number;
   machineBusy: number;
+  steal: number;
   byPid: Map<number, { ticks: number; group: Group }>;
 }
 
@@ -50,6 +54,7 @@ export class CpuMeter {
     const cores = (ticks: number): number => (seconds > 0 ? ticks / TICKS_PER_SECOND / seconds : 0);
     const total = cores(end.machineBusy - this.start.machineBusy);
     const attributed = cores(groups.service + groups.postgres + groups.kafka + groups.bench + groups.other);
+    const steal = cores(end.steal - this.start.steal);
     return {
       seconds,
       service: cores(groups.service),
@@ -57,7 +62,8 @@ export class CpuMeter {
       kafka: cores(groups.kafka),
       bench: cores(groups.bench),
       other: cores(groups.other),
-      unattributed: Math.max(0, total - attributed),
+      unattributed: Math.max(0, total - attributed - steal),
+      steal,
       total,
     };
   }
@@ -83,7 +89,7 @@ export class CpuMeter {
     const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
     const machineBusy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + (cpu[7] ?? 0);
-    return { at: Date.now(), machineBusy, byPid };
+    return { at: Date.now(), machineBusy, steal: cpu[7] ?? 0, byPid };
   }
 
   private groupOf(pid: number, command: string, services: Set<number>, benchBackends: Set<number>): Group {

@@ -368,6 +368,7 @@ const CPU_HEADER = [
   'bench',
   'other processes',
   'unattributed',
+  'taken by the host (steal)',
   'machine',
 ];
 
@@ -375,9 +376,16 @@ function cpuRows(results: BenchResults): string[][] {
   return phases(results).map(([phase, usage]) => [
     phase,
     sec(usage.seconds),
-    ...[usage.service, usage.postgres, usage.kafka, usage.bench, usage.other, usage.unattributed, usage.total].map(
-      cores,
-    ),
+    ...[
+      usage.service,
+      usage.postgres,
+      usage.kafka,
+      usage.bench,
+      usage.other,
+      usage.unattributed,
+      usage.steal,
+      usage.total,
+    ].map(cores),
   ]);
 }
 
@@ -402,7 +410,7 @@ function readings(results: BenchResults): string[] {
   const lines = [
     `The drain (without the boot) runs at ${((rate / kafkaRate) * 100).toFixed(0)}% of the Kafka-alone ceiling and ${((rate / idealRate) * 100).toFixed(0)}% of the ideal batch append.`,
     `The peer: ${(rate / peerRate(peer)).toFixed(1)}x its one-per-message rate, ${(rate / peerRate(peerBatched)).toFixed(1)}x its batched one (the service rates, projects and publishes; the peer only stores).`,
-    `During the ${primary.instances}-instance drain the machine was ${((primary.cpu.total / machine.cores) * 100).toFixed(0)}% busy (${cores(primary.cpu.total)} of ${machine.cores} cores: service ${cores(primary.cpu.service)}, Postgres ${cores(primary.cpu.postgres)}, Kafka ${cores(primary.cpu.kafka)}).`,
+    `During the ${primary.instances}-instance drain the machine was ${((primary.cpu.total / machine.cores) * 100).toFixed(0)}% busy (${cores(primary.cpu.total)} of ${machine.cores} cores: service ${cores(primary.cpu.service)}, Postgres ${cores(primary.cpu.postgres)}, Kafka ${cores(primary.cpu.kafka)}${primary.cpu.steal >= 0.01 ? `; the host took ${cores(primary.cpu.steal)}` : ''}).`,
   ];
   const drainCost = costPerEvent(primary.steadyCpu, primary.steadyEvents);
   const budget = (machine.cores * 1e6) / TARGET.drainRate;
@@ -547,8 +555,9 @@ ${table(
 
 Cores used during each phase, from /proc: the service's processes, Postgres (the backends of this run's
 databases and the server's own processes; the bench's pollers' backends count as the bench), the broker (shared: others' traffic counts too), the bench
-process, every other process, and the busy time no process accounts for (the kernel's own work, such as
-loopback networking, and processes that ended during the phase).
+process, every other process, the busy time no process accounts for (the kernel's own work, such as
+loopback networking, and processes that ended during the phase), and the time the hypervisor gave this
+virtual machine's cores to others (steal: cores the run was counted as busy on but did not have).
 
 ${table(CPU_HEADER, cpuRows(results))}
 
