@@ -401,7 +401,10 @@ export async function exactlyOnceProblems(
   const byPartition = new Map<string, bigint[]>();
   for (const record of placed) {
     const key = `${record.topic}:${record.partition}`;
-    byPartition.set(key, [...(byPartition.get(key) ?? []), record.offset]);
+    // Appended in place: copying the list for each record made this check quadratic (minutes at 200,000).
+    const offsets = byPartition.get(key) ?? [];
+    offsets.push(record.offset);
+    byPartition.set(key, offsets);
   }
   for (const [key, offsets] of byPartition) {
     const sorted = [...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -122,7 +122,11 @@ export function feedProblems(
 
   // Per subscriber: the feed's order (partition offset) equals the event store's, and one partition only.
   const bySubscriber = new Map<string, FeedRecord[]>();
-  for (const record of records) bySubscriber.set(record.key, [...(bySubscriber.get(record.key) ?? []), record]);
+  for (const record of records) {
+    const list = bySubscriber.get(record.key) ?? [];
+    list.push(record);
+    bySubscriber.set(record.key, list);
+  }
   const outOfOrder: string[] = [];
   const split: string[] = [];
   for (const [msisdn, list] of bySubscriber) {
