@@ -569,7 +569,13 @@ stop_pid() {
     if ((waited >= KAFKA_STOP_TIMEOUT * 10)); then
       say "node $NODE still running after ${KAFKA_STOP_TIMEOUT} s, sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
+      # A killed JVM takes a moment to be torn down and reaped, longer on a loaded machine: wait for it
+      # (a node whose quorum is gone, its peers stopped first, sits out the whole timeout and lands here).
+      waited=0
+      while kill -0 "$pid" 2>/dev/null && ((waited < 100)); do
+        sleep 0.1
+        waited=$((waited + 1))
+      done
       break
     fi
     sleep 0.1
