@@ -26,8 +26,11 @@ const RATE = rateFrom(process.env.REBUILD_ONLINE_RATE);
 /** One chunk every 100 ms, sent on a schedule: a chunk that went late is followed at once by the next. */
 const TICK_MS = 100;
 const CHUNK = Math.max(1, Math.round((RATE * TICK_MS) / 1_000));
-/** Thirty seconds of stream, more than the rebuild lasts: what is left when it ends goes at full speed. */
-const STREAM = RATE * 30;
+/**
+ * Forty-five seconds of stream, more than the rebuild lasts (12 to 25 s on this machine, 5 s of
+ * baseline reads before it): what is left when it ends goes at full speed.
+ */
+const STREAM = RATE * 45;
 
 function rateFrom(given: string | undefined): number {
   if (given === undefined || given === '') return 5_000;
