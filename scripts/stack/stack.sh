@@ -562,25 +562,25 @@ cmd_up() {
   return 0
 }
 
-stop_pid() {
-  local pid="$1" waited=0
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((waited >= KAFKA_STOP_TIMEOUT * 10)); then
-      say "node $NODE still running after ${KAFKA_STOP_TIMEOUT} s, sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      # A killed JVM takes a moment to be torn down and reaped, longer on a loaded machine: wait for it
-      # (a node whose quorum is gone, its peers stopped first, sits out the whole timeout and lands here).
-      waited=0
-      while kill -0 "$pid" 2>/dev/null && ((waited < 100)); do
-        sleep 0.1
-        waited=$((waited + 1))
-      done
-      break
-    fi
+# Waits up to $2 tenths of a second for pid $1 to be gone; fails if it is still there.
+wait_gone() {
+  local pid="$1" tenths="$2" waited=0
+  while kill -0 "$pid" 2>/dev/null && ((waited < tenths)); do
     sleep 0.1
     waited=$((waited + 1))
   done
+  ! kill -0 "$pid" 2>/dev/null
+}
+
+stop_pid() {
+  local pid="$1"
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_gone "$pid" $((KAFKA_STOP_TIMEOUT * 10)) && return 0
+  say "node $NODE still running after ${KAFKA_STOP_TIMEOUT} s, sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  # A killed JVM takes a moment to be torn down and reaped, longer on a loaded machine: wait for it
+  # (a node whose quorum is gone, its peers stopped first, sits out the whole timeout and lands here).
+  wait_gone "$pid" 100 || true
 }
 
 # Stops every node this STACK_DIR started. A port that answers without our pid file is reported

@@ -13,7 +13,8 @@ const FLAG = '--heap-growing-percent';
  * @returns what applies, for the boot log
  */
 export function applyHeapGrowth(percent: number, execArgv: readonly string[] = process.execArgv): string {
-  const given = execArgv.find((argument) => argument.startsWith(FLAG) || argument.startsWith('--heap_growing_percent'));
+  // V8 takes its flags with dashes or underscores.
+  const given = execArgv.find((argument) => argument.replaceAll('_', '-').startsWith(FLAG));
   if (given !== undefined) return `heap growth as node was started: ${given}`;
   if (percent === 0) return 'heap growth left to V8 (HEAP_GROWING_PERCENT=0)';
   setFlagsFromString(`${FLAG}=${percent}`);
