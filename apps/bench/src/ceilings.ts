@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import type kafkajs from 'kafkajs';
+import { connectionOptions } from '@ledger/app/platform/database/database.js';
 import pg from 'pg';
 import { benchMix, type Backlog } from './backlog.js';
 import { databaseUrl, type BenchConfig } from './bench-config.js';
@@ -76,8 +77,9 @@ export const IDEAL_EVENTS_PER_TRANSACTION = 1_000;
  * ledger's own `events` table (its unique stream version and idempotency key, on a fresh database
  * migrated by the ledger CLI), plus one balance row upserted per subscriber per transaction, 1,000
  * events a transaction in one round trip (a data-modifying CTE), one connection per core, no Kafka, no
- * rating. A subscriber's events stay on one connection (as a partition's do), so versions follow each
- * other and no two transactions fight over a balance row. The statements are built before the clock.
+ * rating, planned as the ledger plans its appends. A subscriber's events stay on one connection (as a
+ * partition's do), so versions follow each other and no two transactions fight over a balance row. The
+ * statements are built before the clock.
  */
 export async function idealAppend(config: BenchConfig, messages: number): Promise<CeilingResult> {
   const url = databaseUrl(config, 'ideal');
@@ -91,7 +93,15 @@ export async function idealAppend(config: BenchConfig, messages: number): Promis
   const connections = Math.max(1, cpus().length);
   const lanes = idealStatements(config, messages, connections);
   const events = lanes.reduce((sum, lane) => sum + lane.reduce((rows, statement) => rows + statement.rows, 0), 0);
-  const pool = new pg.Pool({ connectionString: url, max: connections, application_name: 'bench-ideal-append' });
+  // Planned as the ledger plans its own appends (keyed: by index, never a scan or a hash join). The
+  // events table's trigger joins the appended rows to the stream heads; planned from statistics, that
+  // join read every head of every transaction, and the ideal slowed as the subscribers grew.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: connections,
+    application_name: 'bench-ideal-append',
+    options: connectionOptions('keyed'),
+  });
   const bar = new Progress('ideal batch append', events);
   try {
     await pool.query(

@@ -423,6 +423,12 @@ function readings(results: BenchResults): string[] {
       `${int(drainCost.ours)} µs in all, so ${machine.cores} cores with nothing else running could carry about ${int((machine.cores * 1e6) / drainCost.ours)} events/s ` +
       `(40,000/s needs at most ${int(budget)} µs). With the smaller slices of a steady offer: ${freshCosts.join('; ')}.`,
   );
+  const idealCost = costPerEvent(ideal.cpu, ideal.events);
+  lines.push(
+    `Against the ideal: its Postgres spent ${int(idealCost.postgres)} µs an event and had both cores to itself; ` +
+      `the drain's Postgres spent ${int(drainCost.postgres)} µs an input (the read models' rows and indexes besides the events') ` +
+      `and shared the cores with the service's ${int(drainCost.service)} µs.`,
+  );
   const multi = results.drains.filter((drain) => drain.instances > 1);
   if (multi.length > 0) {
     const single = results.drains.find((drain) => drain.instances === 1);
@@ -537,7 +543,8 @@ Kafka, Postgres, the service and the bench share these cores.
 - Freshness: ${config.freshnessRates.map(int).join(' and ')} records a second (the same mix, without its API purchases) for
   ${config.freshnessSeconds} s after a ${results.freshness[0]?.warmUpSeconds ?? 0} s warm-up that is not counted, on fresh topics and a fresh database, to one running service.
 - Ceilings and peer: the same inputs. Kafka alone reads the drain's backlog from the beginning. The ideal batch
-  append writes the backlog's events into the ledger's \`events\` table on a fresh database. The peer appends the
+  append writes the backlog's events into the ledger's \`events\` table on a fresh database, its statements
+  planned as the ledger plans its own appends (by key: no scans, no hash joins). The peer appends the
   messages among the first ${int(config.peerEvents)} of the mix, once one per call and once batched.
 
 ## Results

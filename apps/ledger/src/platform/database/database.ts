@@ -36,7 +36,7 @@ export function createPool(
     connectionString: databaseUrl,
     max: settings.max,
     application_name: settings.applicationName,
-    options: CONNECTION_OPTIONS,
+    options: connectionOptions(),
     ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
     ...(settings.idleInTransactionTimeoutMs > 0
       ? { idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs }
@@ -156,6 +156,17 @@ const PLANNER_SETTINGS: Record<Planning, Record<string, string>> = {
   },
   ordered: { enable_sort: 'off', enable_bitmapscan: 'off', max_parallel_workers_per_gather: '0' },
 };
+
+/**
+ * The options every connection of the service starts with; with `planning`, that planning's settings
+ * for the whole session too (the bench's ideal append, which runs nothing else on its connections).
+ */
+export function connectionOptions(planning?: Planning): string {
+  const planned = planning
+    ? Object.entries(PLANNER_SETTINGS[planning]).map(([name, value]) => `-c ${name}=${value}`)
+    : [];
+  return [CONNECTION_OPTIONS, ...planned].join(' ');
+}
 
 const beginPlanned = (planning: Planning): string =>
   ['BEGIN', ...Object.entries(PLANNER_SETTINGS[planning]).map(([name, value]) => `SET LOCAL ${name} = ${value}`)].join(
