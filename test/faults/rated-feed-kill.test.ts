@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import pg from 'pg';
 import { ADVISORY_LOCKS } from '@ledger/app/platform/database/advisory-locks.js';
 import { TOPICS } from '@ledger/contracts';
-import { eventually } from '../support/ledger-harness.js';
+import { createDatabase, eventually } from '../support/ledger-harness.js';
 import { FeedReader, feedProblems } from '../support/feed-reader.js';
 import type { ServiceProcess } from '../support/service-process.js';
 import { Scenario } from './fault-scenario.js';
@@ -105,4 +108,89 @@ describe('the rated-message feed while the relaying instance is SIGKILLed', () =
       ),
     ).toEqual([]);
   }, 480_000);
+
+  it('shows nothing of a transaction of several sends cut by SIGKILL, and publishes its backlog once after', async () => {
+    run = Scenario.create('feed-kill-txn', { messages: 24_000, subscribers: 1_000 });
+    run.environment.env.KAFKA_TOPIC_PARTITIONS = '6';
+    const scenario = run;
+    const topic = run.environment.topic(TOPICS.messageRated);
+    // The test holds the relay's lock before the service starts: the feed waits while the backlog is recorded.
+    await createDatabase(run.environment);
+    const lockHolder = new pg.Client({ connectionString: run.environment.env.DATABASE_URL });
+    await lockHolder.connect();
+    await lockHolder.query('SELECT pg_advisory_lock($1)', [RELAY_LOCK]);
+    const { Kafka, logLevel } = kafkajs;
+    const kafka = new Kafka({
+      clientId: 'feed-kill-txn',
+      brokers: [run.environment.env.KAFKA_BROKERS],
+      logLevel: logLevel.NOTHING,
+    });
+    // Everything the relay sends, committed or not.
+    const uncommitted = kafka.consumer({
+      groupId: `feed-uncommitted-${randomBytes(4).toString('hex')}`,
+      readUncommitted: true,
+      maxWaitTimeInMs: 50,
+    });
+    // Partition and offset of each record seen, so that a batch handed over again is not counted twice.
+    const sent = new Set<string>();
+    try {
+      const instance = run.instance('a');
+      await instance.start();
+      await run.connect();
+      await run.purchaseBoltOns();
+      feed = await FeedReader.start(run.environment.env.KAFKA_BROKERS, topic);
+      const reader = feed;
+      await uncommitted.connect();
+      await uncommitted.subscribe({ topics: [topic], fromBeginning: true });
+      await uncommitted.run({
+        eachBatch: ({ batch }) => {
+          for (const message of batch.messages) sent.add(`${batch.partition}@${message.offset}`);
+          return Promise.resolve();
+        },
+      });
+      await run.producer.send(run.topics.messageSent, run.workload.messages, 1_000);
+      expect(await run.exactlyOnceProblems(instance.url, 120_000)).toEqual([]);
+      const events = await scenario.pool.query<{ message_id: string; msisdn: string; global_position: string }>(
+        `SELECT data->'message'->>'messageId' AS message_id, data->'message'->'sender'->>'msisdn' AS msisdn, global_position
+           FROM events WHERE event_type IN ('MessageCharged', 'MessageRecorded', 'MessageRejected')`,
+      );
+      expect(events.rows.length).toBeGreaterThan(20_000);
+      expect(reader.live).toHaveLength(0);
+
+      // Let go: the relay takes the backlog in sends of 5,000, several to a Kafka transaction. Once the
+      // first send is on the topic (uncommitted), the instance dies with its transaction open.
+      await lockHolder.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]);
+      await eventually(() => Promise.resolve(expect(sent.size).toBeGreaterThan(0)), 60_000, 5);
+      await instance.kill('SIGKILL');
+      await sleep(1_500);
+      run.log.note(`SIGKILL: ${sent.size} records sent, ${reader.live.length} of them committed`);
+      // Records sent and never committed: the kill cut a transaction open.
+      expect(reader.live.length).toBeLessThan(sent.size);
+
+      // The instance back: its relay fences the open transaction (aborted) and publishes the rest once.
+      await instance.start();
+      await eventually(
+        () => Promise.resolve(expect(reader.live.length).toBeGreaterThanOrEqual(events.rows.length)),
+        120_000,
+        250,
+      );
+      await sleep(2_000);
+      run.log.note(
+        `${reader.live.length} records on the feed, ${sent.size} sent, for ${events.rows.length} message events`,
+      );
+      expect(
+        feedProblems(
+          reader.live,
+          events.rows.map((row) => ({
+            messageId: row.message_id,
+            msisdn: row.msisdn,
+            globalPosition: BigInt(row.global_position),
+          })),
+        ),
+      ).toEqual([]);
+    } finally {
+      await uncommitted.disconnect().catch(() => undefined);
+      await lockHolder.end().catch(() => undefined);
+    }
+  }, 300_000);
 });

@@ -7,12 +7,12 @@ import { LedgerWriter } from '@ledger/app/rating/application/ledger-writer.servi
 import { FeedReader, feedProblems } from '../support/feed-reader.js';
 import {
   apiClient,
+  createDatabase,
   eventually,
   isolatedEnvironment,
   messageSent,
   startLedger,
   upstream,
-  type Environment,
   type RunningLedger,
   type Upstream,
 } from '../support/ledger-harness.js';
@@ -39,20 +39,6 @@ async function metric(url: string, name: string): Promise<number | null> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split('\n').find((entry) => entry.startsWith(`${name} `));
   return line === undefined ? null : Number(line.slice(name.length + 1));
-}
-
-/** Creates the environment's database before the service does, so that a test can lock in it first. */
-async function createDatabase(environment: Environment): Promise<void> {
-  const url = new URL(environment.env.DATABASE_URL);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-  } finally {
-    await admin.end();
-  }
 }
 
 describe('the rated-message feed in any commit order', () => {

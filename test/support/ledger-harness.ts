@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { registerKafkaCodecs } from '@ledger/kafka-codecs';
 import kafkajs from 'kafkajs';
+import pg from 'pg';
 import { AppModule } from '@ledger/app/app.module.js';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { LEDGER_CONFIG, type LedgerConfig } from '@ledger/app/platform/config/ledger-config.js';
@@ -60,6 +61,20 @@ export interface RunningLedger {
 }
 
 /** Boots the real service in this process against the real broker and Postgres. */
+/** Creates the environment's database before the service does, so that a test can take a lock in it first. */
+export async function createDatabase(environment: Environment): Promise<void> {
+  const url = new URL(environment.env.DATABASE_URL);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
+  }
+}
+
 export async function startLedger(environment: Environment): Promise<RunningLedger> {
   Object.assign(process.env, environment.env, { PORT: '0' });
   // abortOnError off: a start that fails rejects here, as in main.ts, instead of aborting Jest.

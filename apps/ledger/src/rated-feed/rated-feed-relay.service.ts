@@ -20,11 +20,19 @@ import { RatedFeedMetrics } from './rated-feed.metrics.js';
 import { RatedFeedRepository, type FeedCheckpoint, type FeedRow } from './read-model/rated-feed.repository.js';
 
 /**
- * Events per Kafka transaction. Each transaction costs its fixed round trips (the send, the offsets,
- * the commit markers) whatever its size: at 2,000 the relay published about 5,000 a second with a
- * drain running and fell behind it (docs/PERFORMANCE.md).
+ * Events a read of the event store, and so a send. Each costs a round trip to Postgres and one to
+ * the brokers whatever its size: at 2,000 the relay published about 5,000 a second with a drain
+ * running and fell behind it (docs/PERFORMANCE.md).
  */
 const BATCH = 5000;
+
+/**
+ * Events a Kafka transaction carries at most, in sends of BATCH, while the reads come back full. A
+ * transaction costs its fixed round trips (partitions and offsets added, offsets committed, the
+ * commit markers, the checkpoint in Postgres) whatever its size: at one read a transaction the
+ * relay published about 8,400 a second beside a drain of 11,800 and fell behind it.
+ */
+const TRANSACTION_EVENTS = 20_000;
 
 /** The transactional id of the feed's relay, and the group under which it commits its position. */
 export const relayTransactionalId = (feedTopic: string): string => `message-ledger.rated-feed.${feedTopic}`;
@@ -198,52 +206,63 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Publishes the next batch in one Kafka transaction; returns how many events it carried. The batch
-   * after it is read from the event store while this one's transaction is sent and committed: the read
-   * only reads, from the position this batch reaches, so it is what the next pass would have read, with
-   * the commits since then still to come on the pass after.
+   * Publishes what is ready in one Kafka transaction, a read of up to BATCH events a send, and up to
+   * TRANSACTION_EVENTS while full reads keep coming (a backlog); returns how many events it carried.
+   * Each next read is started while the send before it is on its way: it only reads, from the position
+   * that send reaches, so it is what the next pass would have read, with the commits since then still
+   * to come on the pass after. A transaction that fails is aborted whole, and the lead with it.
    */
   private async relayOnce(lead: Lead): Promise<number> {
-    const rows = await this.batchAfter(lead);
+    let rows = await this.takeAhead(lead, lead.checkpoint);
     if (rows.length === 0) return 0;
     const topic = this.topic;
+    let reached = lead.checkpoint;
+    let events = 0;
     let references = 0;
-    const records = feedRecords(
-      rows,
-      lead.topic,
-      (_, index) => ({ [FEED_HEADERS.position]: (lead.checkpoint.feedPosition + BigInt(index + 1)).toString() }),
-      (row, bytes) => {
-        references += 1;
-        this.logger.error(
-          `the charge at event ${row.globalPosition} is ${bytes} bytes, more than ${topic} takes; published as a reference`,
-        );
-      },
-    );
-    const last = rows[rows.length - 1];
-    const reached: FeedCheckpoint = {
-      transactionId: last.transactionId,
-      globalPosition: last.globalPosition,
-      feedPosition: lead.checkpoint.feedPosition + BigInt(rows.length),
-    };
-    const position: CommittedPosition = {
-      feedId: lead.feedId,
-      transactionId: reached.transactionId,
-      globalPosition: reached.globalPosition.toString(),
-    };
-
-    const ahead = this.readAfter(reached);
     const transaction = await lead.producer.transaction();
     try {
-      for (const send of sizedSends(records, lead.topic.sendBytes)) {
-        const record = {
-          topic,
-          acks: -1,
-          messages: send.map(({ partition, key, value, headers }) => ({ partition, key, value, headers })),
+      for (;;) {
+        const from = reached;
+        const records = feedRecords(
+          rows,
+          lead.topic,
+          (_, index) => ({ [FEED_HEADERS.position]: (from.feedPosition + BigInt(index + 1)).toString() }),
+          (row, bytes) => {
+            references += 1;
+            this.logger.error(
+              `the charge at event ${row.globalPosition} is ${bytes} bytes, more than ${topic} takes; published as a reference`,
+            );
+          },
+        );
+        const last = rows[rows.length - 1];
+        reached = {
+          transactionId: last.transactionId,
+          globalPosition: last.globalPosition,
+          feedPosition: from.feedPosition + BigInt(rows.length),
         };
-        // Every partition answered before the commit (kafkajs may drop one whose leader moved
-        // mid-send); if not, the transaction is aborted and the batch goes again in a new one.
-        assertAnswered(record, await transaction.send(record));
+        events += rows.length;
+        const full = rows.length === BATCH;
+        lead.ahead = this.readAfter(reached);
+        for (const send of sizedSends(records, lead.topic.sendBytes)) {
+          const record = {
+            topic,
+            acks: -1,
+            messages: send.map(({ partition, key, value, headers }) => ({ partition, key, value, headers })),
+          };
+          // Every partition answered before the commit (kafkajs may drop one whose leader moved
+          // mid-send); if not, the transaction is aborted and the batch goes again in a new one.
+          assertAnswered(record, await transaction.send(record));
+        }
+        // A short read caught up with the log: commit now rather than wait on the next read.
+        if (!full || events + BATCH > TRANSACTION_EVENTS) break;
+        rows = await this.takeAhead(lead, reached);
+        if (rows.length === 0) break;
       }
+      const position: CommittedPosition = {
+        feedId: lead.feedId,
+        transactionId: reached.transactionId,
+        globalPosition: reached.globalPosition.toString(),
+      };
       // kafkajs passes the metadata through to TxnOffsetCommit, though its types omit it.
       const offset: kafkajs.PartitionOffset & { metadata: string } = {
         partition: 0,
@@ -260,19 +279,18 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
       throw error;
     }
     lead.checkpoint = reached;
-    lead.ahead = ahead;
-    this.metrics.recordsPublished(rows.length, references);
+    this.metrics.recordsPublished(events, references);
     await this.withClient((client) => this.feed.recordCheckpoint(client, reached));
-    return rows.length;
+    return events;
   }
 
-  /** The batch after the lead's checkpoint: the one read ahead for it, or read now. */
-  private async batchAfter(lead: Lead): Promise<FeedRow[]> {
+  /** The rows after `from`: the read started ahead for it, taken off the lead, or a read now. */
+  private async takeAhead(lead: Lead, from: FeedCheckpoint): Promise<FeedRow[]> {
     const { ahead } = lead;
     lead.ahead = null;
-    if (ahead?.from === lead.checkpoint) return ahead.rows;
-    return this.readAfter(lead.checkpoint).rows;
+    return ahead?.from === from ? ahead.rows : this.readAfter(from).rows;
   }
+
 
   private readAfter(checkpoint: FeedCheckpoint): ReadAhead {
     const rows = inPlannedTransaction(this.pool, 'ordered', (client) => this.feed.next(client, checkpoint, BATCH));
