@@ -291,7 +291,6 @@ export class RatedFeedRelay implements OnApplicationBootstrap, OnApplicationShut
     return ahead?.from === from ? ahead.rows : this.readAfter(from).rows;
   }
 
-
   private readAfter(checkpoint: FeedCheckpoint): ReadAhead {
     const rows = inPlannedTransaction(this.pool, 'ordered', (client) => this.feed.next(client, checkpoint, BATCH));
     // Awaited only if its batch's turn comes; a read whose lead was dropped must not go unhandled.
