@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { TOPICS } from '@ledger/contracts';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
-import { apiClient, eventually, type Environment } from '../support/ledger-harness.js';
+import { apiClient, eventually, onServerOf, type Environment } from '../support/ledger-harness.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -555,16 +555,7 @@ export function inputTopics(environment: Environment): { messageSent: string; bo
 /** Drops an environment's database once its services are gone (KEEP_TEST_DATABASE keeps it). */
 export async function dropDatabase(environment: Environment): Promise<void> {
   if (process.env.KEEP_TEST_DATABASE) return;
-  const url = new URL(environment.env.DATABASE_URL);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await onServerOf(environment, (database) => `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 }
 
 /** A pool for the test's own queries; survives its connections being cut under it. */

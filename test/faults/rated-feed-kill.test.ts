@@ -4,7 +4,7 @@ import pg from 'pg';
 import { ADVISORY_LOCKS } from '@ledger/app/platform/database/advisory-locks.js';
 import { TOPICS } from '@ledger/contracts';
 import { createDatabase, eventually } from '../support/ledger-harness.js';
-import { FeedReader, feedProblems } from '../support/feed-reader.js';
+import { FeedReader, feedProblems, messageEvents } from '../support/feed-reader.js';
 import type { ServiceProcess } from '../support/service-process.js';
 import { Scenario } from './fault-scenario.js';
 import { sleep } from './fault-workload.js';
@@ -84,29 +84,17 @@ describe('the rated-message feed while the relaying instance is SIGKILLed', () =
     const [first] = instances.values();
     expect(await run.exactlyOnceProblems(first.url, 180_000)).toEqual([]);
 
-    const events = await run.pool.query<{ message_id: string; msisdn: string; global_position: string }>(
-      `SELECT data->'message'->>'messageId' AS message_id, data->'message'->'sender'->>'msisdn' AS msisdn, global_position
-         FROM events WHERE event_type IN ('MessageCharged', 'MessageRecorded', 'MessageRejected')`,
-    );
-    expect(events.rows.length).toBeGreaterThan(45_000);
+    const events = await messageEvents(run.pool);
+    expect(events.length).toBeGreaterThan(45_000);
     await eventually(
-      () => Promise.resolve(expect(reader.live.length).toBeGreaterThanOrEqual(events.rows.length)),
+      () => Promise.resolve(expect(reader.live.length).toBeGreaterThanOrEqual(events.length)),
       120_000,
       250,
     );
     // A while more, for a record published twice to show.
     await sleep(2_000);
-    run.log.note(`${reader.live.length} records on the feed for ${events.rows.length} message events`);
-    expect(
-      feedProblems(
-        reader.live,
-        events.rows.map((row) => ({
-          messageId: row.message_id,
-          msisdn: row.msisdn,
-          globalPosition: BigInt(row.global_position),
-        })),
-      ),
-    ).toEqual([]);
+    run.log.note(`${reader.live.length} records on the feed for ${events.length} message events`);
+    expect(feedProblems(reader.live, events)).toEqual([]);
   }, 480_000);
 
   it('shows nothing of a transaction of several sends cut by SIGKILL, and publishes its backlog once after', async () => {
@@ -150,11 +138,8 @@ describe('the rated-message feed while the relaying instance is SIGKILLed', () =
       });
       await run.producer.send(run.topics.messageSent, run.workload.messages, 1_000);
       expect(await run.exactlyOnceProblems(instance.url, 120_000)).toEqual([]);
-      const events = await scenario.pool.query<{ message_id: string; msisdn: string; global_position: string }>(
-        `SELECT data->'message'->>'messageId' AS message_id, data->'message'->'sender'->>'msisdn' AS msisdn, global_position
-           FROM events WHERE event_type IN ('MessageCharged', 'MessageRecorded', 'MessageRejected')`,
-      );
-      expect(events.rows.length).toBeGreaterThan(20_000);
+      const events = await messageEvents(scenario.pool);
+      expect(events.length).toBeGreaterThan(20_000);
       expect(reader.live).toHaveLength(0);
 
       // Let go: the relay takes the backlog in sends of 5,000, several to a Kafka transaction. Once the
@@ -170,24 +155,13 @@ describe('the rated-message feed while the relaying instance is SIGKILLed', () =
       // The instance back: its relay fences the open transaction (aborted) and publishes the rest once.
       await instance.start();
       await eventually(
-        () => Promise.resolve(expect(reader.live.length).toBeGreaterThanOrEqual(events.rows.length)),
+        () => Promise.resolve(expect(reader.live.length).toBeGreaterThanOrEqual(events.length)),
         120_000,
         250,
       );
       await sleep(2_000);
-      run.log.note(
-        `${reader.live.length} records on the feed, ${sent.size} sent, for ${events.rows.length} message events`,
-      );
-      expect(
-        feedProblems(
-          reader.live,
-          events.rows.map((row) => ({
-            messageId: row.message_id,
-            msisdn: row.msisdn,
-            globalPosition: BigInt(row.global_position),
-          })),
-        ),
-      ).toEqual([]);
+      run.log.note(`${reader.live.length} records on the feed, ${sent.size} sent, for ${events.length} message events`);
+      expect(feedProblems(reader.live, events)).toEqual([]);
     } finally {
       await uncommitted.disconnect().catch(() => undefined);
       await lockHolder.end().catch(() => undefined);

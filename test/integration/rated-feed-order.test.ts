@@ -4,7 +4,7 @@ import pg from 'pg';
 import { decodeRecord } from '@ledger/app/ingest/application/decode-record.js';
 import { ADVISORY_LOCKS } from '@ledger/app/platform/database/advisory-locks.js';
 import { LedgerWriter } from '@ledger/app/rating/application/ledger-writer.service.js';
-import { FeedReader, feedProblems } from '../support/feed-reader.js';
+import { FeedReader, feedProblems, messageEvents } from '../support/feed-reader.js';
 import {
   apiClient,
   createDatabase,
@@ -21,19 +21,6 @@ const { Kafka, logLevel } = kafkajs;
 
 /** The relay's Postgres advisory lock: whoever holds it is the one relay of the database. */
 const RELAY_LOCK = ADVISORY_LOCKS.ratedFeedRelay;
-
-/** The message events of the event store, as the feed must carry them. */
-async function messageEvents(pool: pg.Pool): Promise<{ messageId: string; msisdn: string; globalPosition: bigint }[]> {
-  const result = await pool.query<{ message_id: string; msisdn: string; global_position: string }>(
-    `SELECT data->'message'->>'messageId' AS message_id, data->'message'->'sender'->>'msisdn' AS msisdn, global_position
-       FROM events WHERE event_type IN ('MessageCharged', 'MessageRecorded', 'MessageRejected') ORDER BY global_position`,
-  );
-  return result.rows.map((row) => ({
-    messageId: row.message_id,
-    msisdn: row.msisdn,
-    globalPosition: BigInt(row.global_position),
-  }));
-}
 
 async function metric(url: string, name: string): Promise<number | null> {
   const text = await (await fetch(`${url}/metrics`)).text();

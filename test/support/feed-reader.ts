@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
+import type pg from 'pg';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -83,15 +84,32 @@ export class FeedReader {
   }
 }
 
+/** A message event of the store, as feedProblems compares the feed against it. */
+export interface MessageEvent {
+  readonly messageId: string;
+  readonly msisdn: string;
+  readonly globalPosition: bigint;
+}
+
+/** Every message event of the store (charged, recorded, rejected), in log order: what the feed must carry. */
+export async function messageEvents(pool: pg.Pool): Promise<MessageEvent[]> {
+  const result = await pool.query<{ message_id: string; msisdn: string; global_position: string }>(
+    `SELECT data->'message'->>'messageId' AS message_id, data->'message'->'sender'->>'msisdn' AS msisdn, global_position
+       FROM events WHERE event_type IN ('MessageCharged', 'MessageRecorded', 'MessageRejected') ORDER BY global_position`,
+  );
+  return result.rows.map((row) => ({
+    messageId: row.message_id,
+    msisdn: row.msisdn,
+    globalPosition: BigInt(row.global_position),
+  }));
+}
+
 /**
  * Every way in which the live feed differs from "each message event exactly once, positions 1..n
  * with no gap and no repeat, in the event store's order per subscriber".
  * `events` are the message events of the event store: messageId, sender and global position.
  */
-export function feedProblems(
-  records: readonly FeedRecord[],
-  events: readonly { messageId: string; msisdn: string; globalPosition: bigint }[],
-): string[] {
+export function feedProblems(records: readonly FeedRecord[], events: readonly MessageEvent[]): string[] {
   const problems: string[] = [];
   const report = (list: string[], what: string): void => {
     if (list.length > 0) problems.push(`${list.length} ${what}, e.g. ${list.slice(0, 5).join(', ')}`);

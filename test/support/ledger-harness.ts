@@ -61,18 +61,23 @@ export interface RunningLedger {
 }
 
 /** Boots the real service in this process against the real broker and Postgres. */
-/** Creates the environment's database before the service does, so that a test can take a lock in it first. */
-export async function createDatabase(environment: Environment): Promise<void> {
+/** Runs `statement(database)` on the server's `postgres` database, `database` the environment's own (quoted). */
+export async function onServerOf(environment: Environment, statement: (database: string) => string): Promise<void> {
   const url = new URL(environment.env.DATABASE_URL);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    await admin.query(statement(pg.escapeIdentifier(name)));
   } finally {
     await admin.end();
   }
+}
+
+/** Creates the environment's database before the service does, so that a test can take a lock in it first. */
+export function createDatabase(environment: Environment): Promise<void> {
+  return onServerOf(environment, (database) => `CREATE DATABASE ${database}`);
 }
 
 export async function startLedger(environment: Environment): Promise<RunningLedger> {
